@@ -1,0 +1,123 @@
+#include "map_user_session_store.hpp"
+
+#include <gatehouse/session/user_session_validation.hpp>
+
+#include <boost/asio/this_coro.hpp>
+
+namespace example {
+
+using gatehouse::StoreErrc;
+using gatehouse::StoreResult;
+using gatehouse::UserSession;
+
+namespace {
+
+// The spec's CancellationToken: Asio's per-operation cancellation of the awaiting coroutine.
+boost::asio::awaitable<bool> cancelled() {
+  auto state = co_await boost::asio::this_coro::cancellation_state;
+  co_return state.cancelled() != boost::asio::cancellation_type::none;
+}
+
+}  // namespace
+
+MapUserSessionStore::MapUserSessionStore(const gatehouse::UserSessionStoreContext& context,
+                                         std::shared_ptr<MapBackend> backend)
+    : context_(context), backend_(std::move(backend)) {}
+
+bool MapUserSessionStore::matches(const UserSession& s,
+                                  const gatehouse::UserSessionsFilter& f) const {
+  return s.partition_key == context_.partition && (!f.subject_id || s.subject_id == *f.subject_id) &&
+         (!f.session_id || s.session_id == f.session_id);
+}
+
+bool MapUserSessionStore::sid_taken(const std::optional<std::string>& sid,
+                                    const std::string& except_key) const {
+  if (!sid) return false;
+  for (const auto& [id, s] : backend_->rows)
+    if (id.first == context_.partition && id.second != except_key && s.session_id == sid) return true;
+  return false;
+}
+
+boost::asio::awaitable<StoreResult<std::optional<UserSession>>>
+MapUserSessionStore::get_user_session(std::string key) {
+  if (auto ec = gatehouse::validate_key(key)) co_return ec;
+  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  std::lock_guard lock(backend_->mutex);
+  auto it = backend_->rows.find({context_.partition, key});
+  if (it == backend_->rows.end()) co_return std::optional<UserSession>{};
+  co_return std::optional<UserSession>{it->second};
+}
+
+boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::create_user_session(
+    UserSession session) {
+  if (auto ec = gatehouse::validate_new_session(session, context_.partition)) co_return ec;
+  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  session.partition_key = context_.partition;
+  std::lock_guard lock(backend_->mutex);
+  if (sid_taken(session.session_id, session.key)) co_return StoreErrc::conflict;
+  if (!backend_->rows.try_emplace({context_.partition, session.key}, session).second)
+    co_return StoreErrc::conflict;
+  co_return boost::system::result<void>{};
+}
+
+boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::update_user_session(
+    std::string key, gatehouse::UserSessionUpdate update) {
+  if (auto ec = gatehouse::validate_key(key)) co_return ec;
+  if (auto ec = gatehouse::validate_update(update)) co_return ec;
+  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  std::lock_guard lock(backend_->mutex);
+  auto it = backend_->rows.find({context_.partition, key});
+  if (it == backend_->rows.end()) co_return StoreErrc::not_found;  // never re-create
+  if (sid_taken(update.session_id, key)) co_return StoreErrc::conflict;
+  auto& s = it->second;
+  s.subject_id = std::move(update.subject_id);
+  s.session_id = std::move(update.session_id);
+  s.created = update.created;
+  s.renewed = update.renewed;
+  s.expires = update.expires;
+  s.ticket = std::move(update.ticket);
+  co_return boost::system::result<void>{};
+}
+
+boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::delete_user_session(std::string key) {
+  if (auto ec = gatehouse::validate_key(key)) co_return ec;
+  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  std::lock_guard lock(backend_->mutex);
+  backend_->rows.erase({context_.partition, key});
+  co_return boost::system::result<void>{};
+}
+
+boost::asio::awaitable<StoreResult<std::vector<UserSession>>>
+MapUserSessionStore::get_user_sessions(gatehouse::UserSessionsFilter filter) {
+  if (auto ec = gatehouse::validate_filter(filter)) co_return ec;
+  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  std::lock_guard lock(backend_->mutex);
+  std::vector<UserSession> found;
+  for (const auto& [id, s] : backend_->rows)
+    if (matches(s, filter)) found.push_back(s);
+  co_return found;
+}
+
+boost::asio::awaitable<StoreResult<std::size_t>> MapUserSessionStore::delete_user_sessions(
+    gatehouse::UserSessionsFilter filter) {
+  if (auto ec = gatehouse::validate_filter(filter)) co_return ec;
+  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  std::lock_guard lock(backend_->mutex);
+  std::size_t removed = std::erase_if(backend_->rows, [&](const auto& row) { return matches(row.second, filter); });
+  co_return removed;
+}
+
+boost::asio::awaitable<StoreResult<std::size_t>> MapUserSessionStore::delete_expired_sessions(
+    gatehouse::DeleteExpiredOptions options) {
+  if (options.batch_size == 0) co_return StoreErrc::invalid_argument;
+  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  const auto now = context_.clock();
+  std::lock_guard lock(backend_->mutex);
+  std::size_t removed = std::erase_if(backend_->rows, [&](const auto& row) {
+    const auto& s = row.second;
+    return s.partition_key == context_.partition && s.expires && *s.expires < now;
+  });
+  co_return removed;
+}
+
+}  // namespace example

@@ -1,0 +1,71 @@
+// The counterpart of `services.AddBff().AddServerSideSessions<YourStore>()`: an application
+// enables server-side sessions with the embedded default store or with its own.
+//
+//   gatehouse::BffBuilder builder;
+//   builder.partition("my-app").add_server_side_sessions<MyStore>(args...);
+//   auto services = builder.build();
+//
+// A store whose constructor takes `const UserSessionStoreContext&` first gets the builder's
+// partition and clock there, followed by `args...`; otherwise it is built from `args...` alone.
+// A store that also implements UserSessionStoreCleanup is used for expiry cleanup.
+#pragma once
+
+#include <gatehouse/session/cleanup_service.hpp>
+#include <gatehouse/session/user_session_store.hpp>
+
+#include <concepts>
+#include <functional>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace gatehouse {
+
+struct BffServices {
+  UserSessionStoreContext context;
+  std::shared_ptr<UserSessionStore> store;
+  std::shared_ptr<UserSessionStoreCleanup> cleanup;  // null when the store has none
+  CleanupServiceOptions cleanup_options;
+};
+
+class BffBuilder {
+ public:
+  BffBuilder& partition(std::string partition);
+  BffBuilder& clock(Clock clock);
+  BffBuilder& cleanup(CleanupServiceOptions options);
+
+  // The embedded default: the SQLite store in the file at `sqlite_path`.
+  BffBuilder& add_server_side_sessions(std::string sqlite_path);
+  // The in-memory store (development and tests).
+  BffBuilder& add_in_memory_server_side_sessions();
+
+  template <std::derived_from<UserSessionStore> Store, class... Args>
+  BffBuilder& add_server_side_sessions(Args&&... args) {
+    factory_ = [captured = std::make_tuple(std::forward<Args>(args)...)](
+                   const UserSessionStoreContext& context) -> std::shared_ptr<UserSessionStore> {
+      return std::apply(
+          [&context](const auto&... a) -> std::shared_ptr<UserSessionStore> {
+            if constexpr (std::is_constructible_v<Store, const UserSessionStoreContext&,
+                                                  const std::decay_t<Args>&...>)
+              return std::make_shared<Store>(context, a...);
+            else
+              return std::make_shared<Store>(a...);
+          },
+          captured);
+    };
+    return *this;
+  }
+
+  // Builds the store (throws what its constructor throws, e.g. StoreOpenError) and the rest.
+  // Throws std::logic_error when no store was added.
+  BffServices build() const;
+
+ private:
+  UserSessionStoreContext context_{"", system_clock()};
+  CleanupServiceOptions cleanup_;
+  std::function<std::shared_ptr<UserSessionStore>(const UserSessionStoreContext&)> factory_;
+};
+
+}  // namespace gatehouse

@@ -1,0 +1,41 @@
+// Runs delete-expired on an interval, one run at a time, and stops promptly on shutdown.
+#pragma once
+
+#include <gatehouse/session/user_session_store.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace gatehouse {
+
+struct CleanupServiceOptions {
+  std::chrono::milliseconds interval = std::chrono::minutes(10);
+  std::size_t batch_size = 1000;
+};
+
+class UserSessionCleanupService {
+ public:
+  UserSessionCleanupService(boost::asio::any_io_executor executor,
+                            std::shared_ptr<UserSessionStoreCleanup> cleanup,
+                            CleanupServiceOptions options = {});
+  // Stops the loop (see stop()).
+  ~UserSessionCleanupService();
+  UserSessionCleanupService(const UserSessionCleanupService&) = delete;
+  UserSessionCleanupService& operator=(const UserSessionCleanupService&) = delete;
+
+  // Starts the loop on the executor: a cleanup every `interval`, the first one interval from now.
+  void start();
+  // Cancels the timer and any cleanup in flight (between batches); safe from any thread.
+  void stop();
+  // Runs one cleanup now, on the caller's executor; logs and returns how many were removed.
+  boost::asio::awaitable<StoreResult<std::size_t>> run_once();
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace gatehouse

@@ -1,0 +1,42 @@
+// The session model: what a user session store keeps for each signed-in browser session.
+#pragma once
+
+#include <gatehouse/session/clock.hpp>
+
+#include <optional>
+#include <string>
+
+namespace gatehouse {
+
+struct UserSession {
+  std::string key;            // store key: a hash of the cookie handle, never the handle itself
+  std::string partition_key;  // application name; stores fill it from the partition they are bound to
+  std::string subject_id;     // the provider's `sub`
+  std::optional<std::string> session_id;  // the provider's `sid`, when it sent one
+  Timestamp created{};
+  Timestamp renewed{};
+  std::optional<Timestamp> expires;  // no value: never expires by time (cleanup keeps it)
+  std::string ticket;                // opaque, already encrypted by the session layer
+
+  friend bool operator==(const UserSession&, const UserSession&) = default;
+};
+
+// Everything of a session that an update may change (key and partition are fixed at creation).
+struct UserSessionUpdate {
+  std::string subject_id;
+  std::optional<std::string> session_id;
+  Timestamp created{};
+  Timestamp renewed{};
+  std::optional<Timestamp> expires;
+  std::string ticket;
+
+  friend bool operator==(const UserSessionUpdate&, const UserSessionUpdate&) = default;
+};
+
+// Selects sessions by subject and/or session id. Neither set is invalid; both set means AND.
+struct UserSessionsFilter {
+  std::optional<std::string> subject_id;
+  std::optional<std::string> session_id;
+};
+
+}  // namespace gatehouse

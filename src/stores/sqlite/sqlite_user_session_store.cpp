@@ -1,0 +1,287 @@
+#include <gatehouse/session/user_session_validation.hpp>
+#include <gatehouse/stores/sqlite_user_session_store.hpp>
+
+#include "session/cancellation.hpp"
+#include "stores/sqlite/sqlite_schema.hpp"
+#include "stores/sqlite/sqlite_workers.hpp"
+
+#include <sqlite3.h>
+
+namespace gatehouse {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Job;
+using sqlite::Use;
+
+#define GH_SELECT \
+  "SELECT key, subject_id, session_id, created, renewed, expires, ticket FROM user_sessions "
+constexpr const char* sql_get = GH_SELECT "WHERE partition_key = ?1 AND key = ?2";
+constexpr const char* sql_by_subject = GH_SELECT "WHERE partition_key = ?1 AND subject_id = ?2";
+constexpr const char* sql_by_sid = GH_SELECT "WHERE partition_key = ?1 AND session_id = ?3";
+constexpr const char* sql_by_both =
+    GH_SELECT "WHERE partition_key = ?1 AND subject_id = ?2 AND session_id = ?3";
+#undef GH_SELECT
+constexpr const char* sql_insert =
+    "INSERT INTO user_sessions (partition_key, key, subject_id, session_id, created, renewed, "
+    "expires, ticket) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr const char* sql_update =
+    "UPDATE user_sessions SET subject_id = ?3, session_id = ?4, created = ?5, renewed = ?6, "
+    "expires = ?7, ticket = ?8 WHERE partition_key = ?1 AND key = ?2";
+constexpr const char* sql_delete =
+    "DELETE FROM user_sessions WHERE partition_key = ?1 AND key = ?2";
+constexpr const char* sql_delete_by_subject =
+    "DELETE FROM user_sessions WHERE partition_key = ?1 AND subject_id = ?2";
+constexpr const char* sql_delete_by_sid =
+    "DELETE FROM user_sessions WHERE partition_key = ?1 AND session_id = ?3";
+constexpr const char* sql_delete_by_both =
+    "DELETE FROM user_sessions WHERE partition_key = ?1 AND subject_id = ?2 AND session_id = ?3";
+constexpr const char* sql_delete_expired =
+    "DELETE FROM user_sessions WHERE id IN (SELECT id FROM user_sessions "
+    "WHERE partition_key = ?1 AND expires < ?2 LIMIT ?3)";
+
+std::int64_t millis(Timestamp t) {
+  return t.time_since_epoch().count();
+}
+Timestamp timestamp(std::int64_t ms) {
+  return Timestamp(std::chrono::milliseconds(ms));
+}
+
+std::optional<std::int64_t> millis(const std::optional<Timestamp>& t) {
+  return t ? std::optional<std::int64_t>(millis(*t)) : std::nullopt;
+}
+
+UserSession read_row(sqlite::Statement& s, const std::string& partition) {
+  UserSession session;
+  session.key = s.text(0);
+  session.partition_key = partition;
+  session.subject_id = s.text(1);
+  if (!s.is_null(2)) session.session_id = s.text(2);
+  session.created = timestamp(s.int64(3));
+  session.renewed = timestamp(s.int64(4));
+  if (!s.is_null(5)) session.expires = timestamp(s.int64(5));
+  session.ticket = s.blob(6);
+  return session;
+}
+
+// Binds the filter to ?2 (subject) and ?3 (session id) and picks the statement that uses the
+// matching index.
+sqlite::Statement& filtered(Connection& c, const UserSessionsFilter& f, const char* by_subject,
+                            const char* by_sid, const char* by_both) {
+  auto& s = c.cached(f.subject_id && f.session_id ? by_both : f.subject_id ? by_subject : by_sid);
+  if (f.subject_id) s.bind(2, std::string_view(*f.subject_id));
+  if (f.session_id) s.bind(3, std::string_view(*f.session_id));
+  return s;
+}
+
+StoreResult<void> done(int rc) {
+  if (rc == SQLITE_DONE) return {};
+  return sqlite::to_store_error(rc);
+}
+
+}  // namespace
+
+class SqliteUserSessionStore::Impl {
+ public:
+  explicit Impl(SqliteUserSessionStoreOptions o)
+      : options(std::move(o)),
+        writer(sqlite::Workers::Policy::write, 1, options.max_writes_per_commit,
+               [this] { return open_writer(); }),
+        readers(sqlite::Workers::Policy::read, std::max<std::size_t>(1, options.reader_threads), 1,
+                [this] { return open_reader(); }) {}
+
+  std::unique_ptr<Connection> open_writer() {
+    auto c = std::make_unique<Connection>(options.path, Connection::Mode::read_write_create,
+                                          busy_timeout());
+    try {
+      sqlite::prepare_database(*c, options.path);
+    } catch (const StoreOpenError&) {
+      throw;
+    } catch (const boost::system::system_error& e) {
+      throw StoreOpenError(e.code(), "session database '" + options.path + "': " + e.what());
+    }
+    return c;
+  }
+
+  std::unique_ptr<Connection> open_reader() {
+    auto c =
+        std::make_unique<Connection>(options.path, Connection::Mode::read_only, busy_timeout());
+    c->exec("PRAGMA mmap_size=268435456");
+    return c;
+  }
+
+  int busy_timeout() const { return static_cast<int>(options.busy_timeout.count()); }
+
+  SqliteUserSessionStoreOptions options;
+  // The writer is built first: it creates the file and schema the readers then open.
+  sqlite::Workers writer;
+  sqlite::Workers readers;
+};
+
+SqliteUserSessionStore::SqliteUserSessionStore(SqliteUserSessionStoreOptions options) {
+  if (options.path.empty())
+    throw StoreOpenError(make_error_code(StoreErrc::invalid_argument),
+                         "session database path is empty");
+  if (validate_partition_key(options.partition))
+    throw StoreOpenError(make_error_code(StoreErrc::invalid_argument),
+                         "session partition is longer than 200 bytes");
+  if (!options.clock) options.clock = system_clock();
+  impl_ = std::make_unique<Impl>(std::move(options));
+}
+
+SqliteUserSessionStore::SqliteUserSessionStore(const UserSessionStoreContext& context,
+                                               std::string path)
+    : SqliteUserSessionStore(SqliteUserSessionStoreOptions{
+          .path = std::move(path), .partition = context.partition, .clock = context.clock}) {}
+
+SqliteUserSessionStore::~SqliteUserSessionStore() = default;
+
+boost::asio::awaitable<StoreResult<std::optional<UserSession>>>
+SqliteUserSessionStore::get_user_session(std::string key) {
+  if (auto ec = validate_key(key)) co_return ec;
+  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  auto work = [this,
+               key = std::move(key)](Connection& c) -> StoreResult<std::optional<UserSession>> {
+    Use q(c.cached(sql_get));
+    q->bind(1, std::string_view(impl_->options.partition));
+    q->bind(2, std::string_view(key));
+    const int rc = q->step();
+    if (rc == SQLITE_ROW) return std::optional<UserSession>(read_row(*q, impl_->options.partition));
+    if (rc == SQLITE_DONE) return std::optional<UserSession>();
+    return sqlite::to_store_error(rc);
+  };
+  co_return co_await sqlite::run_on<std::optional<UserSession>>(
+      impl_->readers, Job::Kind::in_transaction, std::move(work));
+}
+
+boost::asio::awaitable<StoreResult<void>> SqliteUserSessionStore::create_user_session(
+    UserSession session) {
+  if (auto ec = validate_new_session(session, impl_->options.partition)) co_return ec;
+  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  auto work = [this, s = std::move(session)](Connection& c) -> StoreResult<void> {
+    Use q(c.cached(sql_insert));
+    q->bind(1, std::string_view(impl_->options.partition));
+    q->bind(2, std::string_view(s.key));
+    q->bind(3, std::string_view(s.subject_id));
+    q->bind(4, s.session_id);
+    q->bind(5, millis(s.created));
+    q->bind(6, millis(s.renewed));
+    q->bind(7, millis(s.expires));
+    q->bind_blob(8, s.ticket);
+    return done(q->step());
+  };
+  co_return co_await sqlite::run_on<void>(impl_->writer, Job::Kind::in_transaction,
+                                          std::move(work));
+}
+
+boost::asio::awaitable<StoreResult<void>> SqliteUserSessionStore::update_user_session(
+    std::string key, UserSessionUpdate update) {
+  if (auto ec = validate_key(key)) co_return ec;
+  if (auto ec = validate_update(update)) co_return ec;
+  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  auto work = [this, key = std::move(key),
+               u = std::move(update)](Connection& c) -> StoreResult<void> {
+    Use q(c.cached(sql_update));
+    q->bind(1, std::string_view(impl_->options.partition));
+    q->bind(2, std::string_view(key));
+    q->bind(3, std::string_view(u.subject_id));
+    q->bind(4, u.session_id);
+    q->bind(5, millis(u.created));
+    q->bind(6, millis(u.renewed));
+    q->bind(7, millis(u.expires));
+    q->bind_blob(8, u.ticket);
+    if (auto r = done(q->step()); !r) return r;
+    if (sqlite3_changes(c.handle()) == 0) return StoreErrc::not_found;
+    return {};
+  };
+  co_return co_await sqlite::run_on<void>(impl_->writer, Job::Kind::in_transaction,
+                                          std::move(work));
+}
+
+boost::asio::awaitable<StoreResult<void>> SqliteUserSessionStore::delete_user_session(
+    std::string key) {
+  if (auto ec = validate_key(key)) co_return ec;
+  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  auto work = [this, key = std::move(key)](Connection& c) -> StoreResult<void> {
+    Use q(c.cached(sql_delete));
+    q->bind(1, std::string_view(impl_->options.partition));
+    q->bind(2, std::string_view(key));
+    return done(q->step());
+  };
+  co_return co_await sqlite::run_on<void>(impl_->writer, Job::Kind::in_transaction,
+                                          std::move(work));
+}
+
+boost::asio::awaitable<StoreResult<std::vector<UserSession>>>
+SqliteUserSessionStore::get_user_sessions(UserSessionsFilter filter) {
+  if (auto ec = validate_filter(filter)) co_return ec;
+  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  auto work = [this,
+               f = std::move(filter)](Connection& c) -> StoreResult<std::vector<UserSession>> {
+    Use q(filtered(c, f, sql_by_subject, sql_by_sid, sql_by_both));
+    q->bind(1, std::string_view(impl_->options.partition));
+    std::vector<UserSession> found;
+    int rc;
+    while ((rc = q->step()) == SQLITE_ROW) found.push_back(read_row(*q, impl_->options.partition));
+    if (rc != SQLITE_DONE) return sqlite::to_store_error(rc);
+    return found;
+  };
+  co_return co_await sqlite::run_on<std::vector<UserSession>>(
+      impl_->readers, Job::Kind::in_transaction, std::move(work));
+}
+
+boost::asio::awaitable<StoreResult<std::size_t>> SqliteUserSessionStore::delete_user_sessions(
+    UserSessionsFilter filter) {
+  if (auto ec = validate_filter(filter)) co_return ec;
+  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  auto work = [this, f = std::move(filter)](Connection& c) -> StoreResult<std::size_t> {
+    Use q(filtered(c, f, sql_delete_by_subject, sql_delete_by_sid, sql_delete_by_both));
+    q->bind(1, std::string_view(impl_->options.partition));
+    if (auto r = done(q->step()); !r) return r.error();
+    return static_cast<std::size_t>(sqlite3_changes(c.handle()));
+  };
+  co_return co_await sqlite::run_on<std::size_t>(impl_->writer, Job::Kind::in_transaction,
+                                                 std::move(work));
+}
+
+boost::asio::awaitable<StoreResult<std::size_t>> SqliteUserSessionStore::delete_expired_sessions(
+    DeleteExpiredOptions options) {
+  if (options.batch_size == 0) co_return StoreErrc::invalid_argument;
+  const auto now = millis(impl_->options.clock());
+  const auto limit = static_cast<std::int64_t>(options.batch_size);
+  std::size_t removed = 0;
+  for (;;) {
+    if (co_await detail::cancellation_requested()) {
+      if (removed == 0) co_return StoreErrc::cancelled;
+      break;
+    }
+    // Each batch is one queued write, so requests' writes interleave with a long cleanup.
+    auto work = [this, now, limit](Connection& c) -> StoreResult<std::size_t> {
+      Use q(c.cached(sql_delete_expired));
+      q->bind(1, std::string_view(impl_->options.partition));
+      q->bind(2, now);
+      q->bind(3, limit);
+      if (auto r = done(q->step()); !r) return r.error();
+      return static_cast<std::size_t>(sqlite3_changes(c.handle()));
+    };
+    auto batch = co_await sqlite::run_on<std::size_t>(impl_->writer, Job::Kind::in_transaction,
+                                                      std::move(work));
+    if (!batch) {
+      if (removed == 0 || batch.error() != StoreErrc::cancelled) co_return batch.error();
+      break;
+    }
+    removed += *batch;
+    if (*batch < options.batch_size) break;
+  }
+  if (removed > 0) {
+    // Give the freed pages back to the main file without blocking readers (PASSIVE).
+    auto checkpoint = [](Connection& c) -> StoreResult<void> {
+      c.exec("PRAGMA wal_checkpoint(PASSIVE)");
+      return {};
+    };
+    co_await sqlite::run_on<void>(impl_->writer, Job::Kind::standalone, std::move(checkpoint));
+  }
+  co_return removed;
+}
+
+}  // namespace gatehouse

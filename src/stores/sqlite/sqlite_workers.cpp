@@ -1,0 +1,81 @@
+#include "stores/sqlite/sqlite_workers.hpp"
+
+#include <sqlite3.h>
+
+namespace gatehouse::sqlite {
+
+Workers::Workers(Policy policy, std::size_t threads, std::size_t max_group, ConnectionFactory open)
+    : policy_(policy),
+      max_group_(policy == Policy::read ? 1 : std::max<std::size_t>(1, max_group)) {
+  // Connections are opened here, on the constructing thread, so open errors reach the caller.
+  std::vector<std::unique_ptr<Connection>> connections;
+  for (std::size_t i = 0; i < threads; ++i) connections.push_back(open());
+  for (auto& c : connections)
+    threads_.emplace_back([this, c = std::move(c)]() mutable { run(std::move(c)); });
+}
+
+Workers::~Workers() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void Workers::submit(std::unique_ptr<Job> job) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(job));
+  }
+  ready_.notify_one();
+}
+
+void Workers::run(std::unique_ptr<Connection> connection) {
+  std::vector<std::unique_ptr<Job>> group;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has run
+      // A standalone job (a checkpoint) always runs alone.
+      do {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      } while (group.size() < max_group_ && !queue_.empty() &&
+               group.back()->kind() == Job::Kind::in_transaction &&
+               queue_.front()->kind() == Job::Kind::in_transaction);
+    }
+    if (policy_ == Policy::read || group.front()->kind() == Job::Kind::standalone) {
+      for (auto& job : group) {
+        job->execute(*connection);
+        job->complete();
+      }
+    } else {
+      run_group(*connection, group);
+    }
+    group.clear();
+  }
+}
+
+void Workers::run_group(Connection& connection, std::vector<std::unique_ptr<Job>>& group) {
+  int rc = connection.exec("BEGIN IMMEDIATE");
+  if (rc == SQLITE_OK) {
+    for (auto& job : group) {
+      job->execute(connection);
+      // An I/O or disk-full error can roll the whole transaction back under us.
+      if (!connection.in_transaction()) {
+        rc = SQLITE_IOERR;
+        break;
+      }
+    }
+    if (rc == SQLITE_OK) rc = connection.exec("COMMIT");
+  }
+  if (rc != SQLITE_OK) {
+    if (connection.in_transaction()) connection.exec("ROLLBACK");
+    for (auto& job : group) job->fail(make_error_code(StoreErrc::unavailable));
+  }
+  for (auto& job : group) job->complete();
+}
+
+}  // namespace gatehouse::sqlite

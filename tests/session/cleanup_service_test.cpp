@@ -1,0 +1,81 @@
+#include <gatehouse/session/cleanup_service.hpp>
+#include <gatehouse/stores/memory_user_session_store.hpp>
+
+#include "support/run.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+namespace gatehouse::testing {
+namespace {
+
+// Counts the service's cleanups and stops it after `stop_after` (pure scheduling logic).
+class CountingCleanup : public UserSessionStoreCleanup {
+ public:
+  std::function<void()> on_run;
+  int runs = 0;
+  std::size_t last_batch = 0;
+
+  boost::asio::awaitable<StoreResult<std::size_t>> delete_expired_sessions(
+      DeleteExpiredOptions options) override {
+    ++runs;
+    last_batch = options.batch_size;
+    if (on_run) on_run();
+    co_return std::size_t{7};
+  }
+};
+
+TEST(UserSessionCleanupService, RunOnceRemovesExpiredSessionsFromTheStore) {
+  ManualClock clock;
+  auto store = std::make_shared<InMemoryUserSessionStore>(
+      InMemoryUserSessionStoreOptions{.partition = "app", .clock = clock.clock()});
+  boost::asio::io_context io;
+  for (int i = 0; i < 5; ++i) {
+    UserSession s{.key = "k" + std::to_string(i), .subject_id = "a"};
+    s.expires = clock.now() + std::chrono::minutes(i);
+    ASSERT_TRUE(run(io, store->create_user_session(s)));
+  }
+  clock.advance(std::chrono::minutes(2) + std::chrono::milliseconds(1));
+  UserSessionCleanupService service(io.get_executor(), store, {.batch_size = 2});
+  auto removed = run(io, service.run_once());
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, 3u);
+}
+
+TEST(UserSessionCleanupService, RunsOnTheIntervalUntilStopped) {
+  boost::asio::io_context io;
+  auto cleanup = std::make_shared<CountingCleanup>();
+  UserSessionCleanupService service(io.get_executor(), cleanup,
+                                    {.interval = std::chrono::milliseconds(1), .batch_size = 42});
+  cleanup->on_run = [&] {
+    if (cleanup->runs == 3) service.stop();
+  };
+  service.start();
+  io.run();  // returns only once the loop has ended
+  EXPECT_EQ(cleanup->runs, 3);
+  EXPECT_EQ(cleanup->last_batch, 42u);
+}
+
+TEST(UserSessionCleanupService, StopCancelsAPendingIntervalPromptly) {
+  boost::asio::io_context io;
+  auto cleanup = std::make_shared<CountingCleanup>();
+  UserSessionCleanupService service(io.get_executor(), cleanup, {.interval = std::chrono::hours(1)});
+  service.start();
+  boost::asio::post(io, [&] { service.stop(); });
+  io.run();  // would block for an hour if the timer were not cancelled
+  EXPECT_EQ(cleanup->runs, 0);
+}
+
+TEST(UserSessionCleanupService, RejectsNonsenseOptions) {
+  boost::asio::io_context io;
+  auto cleanup = std::make_shared<CountingCleanup>();
+  EXPECT_THROW(UserSessionCleanupService(io.get_executor(), cleanup, {.interval = {}}),
+               std::invalid_argument);
+  EXPECT_THROW(UserSessionCleanupService(io.get_executor(), cleanup, {.batch_size = 0}),
+               std::invalid_argument);
+  EXPECT_THROW(UserSessionCleanupService(io.get_executor(), nullptr), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace gatehouse::testing

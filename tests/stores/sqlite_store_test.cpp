@@ -1,0 +1,212 @@
+#include <gatehouse/stores/sqlite_user_session_store.hpp>
+
+#include "conformance/user_session_store_conformance.hpp"
+#include "support/temp_dir.hpp"
+
+#include <sqlite3.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+extern char** environ;
+
+namespace gatehouse::testing {
+namespace {
+
+struct SqliteTraits {
+  TempDir dir;
+  std::string path = dir.file("sessions.db");
+
+  std::shared_ptr<UserSessionStore> open(const UserSessionStoreContext& context) {
+    return std::make_shared<SqliteUserSessionStore>(context, path);
+  }
+};
+
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserSessionStoreConformance, ::testing::Types<SqliteTraits>);
+
+// Runs raw SQL on a database file (to build hostile files and inspect results).
+void raw_exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+std::string raw_text(const std::string& path, const std::string& sql, int column = 0) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* stmt = nullptr;
+  std::string out;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      if (!out.empty()) out += ",";
+      auto* t = sqlite3_column_text(stmt, column);
+      out += t ? reinterpret_cast<const char*>(t) : "NULL";
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+StoreErrc open_error(SqliteUserSessionStoreOptions options, std::string* what = nullptr) {
+  try {
+    SqliteUserSessionStore store(std::move(options));
+  } catch (const StoreOpenError& e) {
+    if (what) *what = e.what();
+    return static_cast<StoreErrc>(e.code().value());
+  }
+  ADD_FAILURE() << "store opened";
+  return StoreErrc{};
+}
+
+class SqliteStore : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::string path_ = dir_.file("sessions.db");
+  boost::asio::io_context io_;
+  ManualClock clock_;
+};
+
+TEST_F(SqliteStore, SessionsSurviveCloseAndReopen) {
+  auto s = make_session("k", "alice", "sid", clock_.now());
+  {
+    SqliteUserSessionStore store({.path = path_, .partition = "app"});
+    ASSERT_TRUE(run(io_, store.create_user_session(s)));
+  }
+  SqliteUserSessionStore store({.path = path_, .partition = "app"});
+  auto got = run(io_, store.get_user_session("k"));
+  ASSERT_TRUE(got && *got);
+  s.partition_key = "app";
+  EXPECT_EQ(**got, s);
+}
+
+TEST_F(SqliteStore, SchemaHasTheUniqueIndexesAndAVersion) {
+  { SqliteUserSessionStore store({.path = path_}); }
+  EXPECT_EQ(raw_text(path_, "PRAGMA user_version"), std::to_string(sqlite_schema_version));
+  EXPECT_EQ(raw_text(path_, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(raw_text(path_,
+                     "SELECT name FROM sqlite_schema WHERE type='index' AND sql LIKE '%UNIQUE%' "
+                     "ORDER BY name"),
+            "ux_user_sessions_key,ux_user_sessions_sid,ux_user_sessions_subject_sid");
+  EXPECT_EQ(raw_text(path_, "EXPLAIN QUERY PLAN DELETE FROM user_sessions WHERE id IN (SELECT id "
+                            "FROM user_sessions WHERE partition_key = 'a' AND expires < 5 LIMIT 3)",
+                     3)
+                    .find("ix_user_sessions_expires") != std::string::npos,
+            true);
+}
+
+TEST_F(SqliteStore, KillNineDuringWriteBurstKeepsEveryAcknowledgedWrite) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  std::string exe = GATEHOUSE_CRASH_WRITER;
+  char* argv[] = {exe.data(), path_.data(), nullptr};
+  pid_t child = 0;
+  ASSERT_EQ(posix_spawn(&child, exe.c_str(), &actions, nullptr, argv, environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+
+  std::set<std::string> acknowledged;
+  std::string pending;
+  char buf[4096];
+  bool killed = false;
+  for (;;) {
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    pending.append(buf, static_cast<std::size_t>(n));
+    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+      acknowledged.insert(pending.substr(0, nl));
+      pending.erase(0, nl + 1);
+    }
+    if (!killed && acknowledged.size() >= 3000) {
+      kill(child, SIGKILL);  // mid-burst: 32 creates are in flight
+      killed = true;
+    }
+  }
+  close(out[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(killed) << "writer ended early, status " << status;
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  SqliteUserSessionStore store({.path = path_, .partition = "crash"});
+  for (const auto& key : acknowledged) {
+    auto got = run(io_, store.get_user_session(key));
+    ASSERT_TRUE(got) << got.error().message();
+    ASSERT_TRUE(*got) << "acknowledged write lost: " << key;
+    EXPECT_EQ((*got)->ticket.size(), 2048u);
+  }
+  EXPECT_EQ(raw_text(path_, "PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(SqliteStore, CorruptFileIsRefusedWithANamedError) {
+  std::ofstream(path_, std::ios::binary) << std::string(8192, '\x5a');
+  std::string what;
+  EXPECT_EQ(open_error({.path = path_}, &what), StoreErrc::corrupt);
+  EXPECT_NE(what.find(path_), std::string::npos) << what;
+  std::ifstream in(path_, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), std::string(8192, '\x5a'))
+      << "the file must not be altered";
+}
+
+TEST_F(SqliteStore, ForeignDatabaseIsNeverTouched) {
+  raw_exec(path_, "CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices DEFAULT VALUES;");
+  std::string what;
+  EXPECT_EQ(open_error({.path = path_}, &what), StoreErrc::corrupt);
+  EXPECT_NE(what.find("not a gatehouse session database"), std::string::npos) << what;
+  EXPECT_EQ(raw_text(path_, "SELECT count(*) FROM sqlite_schema"), "1");
+}
+
+TEST_F(SqliteStore, NewerSchemaVersionIsRefused) {
+  { SqliteUserSessionStore store({.path = path_}); }
+  raw_exec(path_, "PRAGMA user_version = 99");
+  std::string what;
+  EXPECT_EQ(open_error({.path = path_}, &what), StoreErrc::unsupported_version);
+  EXPECT_NE(what.find("99"), std::string::npos) << what;
+}
+
+TEST_F(SqliteStore, UnwritableLocationsAreUnavailable) {
+  std::string what;
+  EXPECT_EQ(open_error({.path = dir_.file("missing-dir/sessions.db")}, &what),
+            StoreErrc::unavailable);
+  EXPECT_NE(what.find("missing-dir"), std::string::npos) << what;
+  EXPECT_EQ(open_error({.path = dir_.path().string()}), StoreErrc::unavailable);
+}
+
+TEST_F(SqliteStore, BadOptionsAreInvalidArguments) {
+  EXPECT_EQ(open_error({.path = ""}), StoreErrc::invalid_argument);
+  EXPECT_EQ(open_error({.path = path_, .partition = std::string(201, 'p')}),
+            StoreErrc::invalid_argument);
+}
+
+TEST_F(SqliteStore, ConcurrentCreatesAreCommittedTogether) {
+  SqliteUserSessionStore store({.path = path_, .partition = "app"});
+  constexpr int n = 500;
+  int acknowledged = 0;
+  for (int i = 0; i < n; ++i) {
+    boost::asio::co_spawn(
+        io_,
+        [&, i]() -> boost::asio::awaitable<void> {
+          auto r = co_await store.create_user_session(
+              make_session("g" + std::to_string(i), "alice", std::nullopt, clock_.now()));
+          if (r) ++acknowledged;
+        },
+        boost::asio::detached);
+  }
+  io_.run();
+  EXPECT_EQ(acknowledged, n);
+  EXPECT_EQ(raw_text(path_, "SELECT count(*) FROM user_sessions"), std::to_string(n));
+}
+
+}  // namespace
+}  // namespace gatehouse::testing
