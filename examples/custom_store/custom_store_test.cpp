@@ -16,5 +16,6 @@ struct MapTraits {
 }  // namespace
 
 namespace gatehouse::testing {
-INSTANTIATE_TYPED_TEST_SUITE_P(ExampleMap, UserSessionStoreConformance, ::testing::Types<MapTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(ExampleMap, UserSessionStoreConformance,
+                               ::testing::Types<MapTraits>);
 }  // namespace gatehouse::testing

@@ -12,7 +12,8 @@
 int main() {
   gatehouse::BffBuilder builder;
   builder.partition("example-app")
-      .add_server_side_sessions<example::MapUserSessionStore>(std::make_shared<example::MapBackend>());
+      .add_server_side_sessions<example::MapUserSessionStore>(
+          std::make_shared<example::MapBackend>());
   auto services = builder.build();
 
   int status = 1;

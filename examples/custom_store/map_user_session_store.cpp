@@ -26,7 +26,8 @@ MapUserSessionStore::MapUserSessionStore(const gatehouse::UserSessionStoreContex
 
 bool MapUserSessionStore::matches(const UserSession& s,
                                   const gatehouse::UserSessionsFilter& f) const {
-  return s.partition_key == context_.partition && (!f.subject_id || s.subject_id == *f.subject_id) &&
+  return s.partition_key == context_.partition &&
+         (!f.subject_id || s.subject_id == *f.subject_id) &&
          (!f.session_id || s.session_id == f.session_id);
 }
 
@@ -34,7 +35,8 @@ bool MapUserSessionStore::sid_taken(const std::optional<std::string>& sid,
                                     const std::string& except_key) const {
   if (!sid) return false;
   for (const auto& [id, s] : backend_->rows)
-    if (id.first == context_.partition && id.second != except_key && s.session_id == sid) return true;
+    if (id.first == context_.partition && id.second != except_key && s.session_id == sid)
+      return true;
   return false;
 }
 
@@ -79,7 +81,8 @@ boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::update_user_sessi
   co_return boost::system::result<void>{};
 }
 
-boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::delete_user_session(std::string key) {
+boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::delete_user_session(
+    std::string key) {
   if (auto ec = gatehouse::validate_key(key)) co_return ec;
   if (co_await cancelled()) co_return StoreErrc::cancelled;
   std::lock_guard lock(backend_->mutex);
@@ -103,7 +106,8 @@ boost::asio::awaitable<StoreResult<std::size_t>> MapUserSessionStore::delete_use
   if (auto ec = gatehouse::validate_filter(filter)) co_return ec;
   if (co_await cancelled()) co_return StoreErrc::cancelled;
   std::lock_guard lock(backend_->mutex);
-  std::size_t removed = std::erase_if(backend_->rows, [&](const auto& row) { return matches(row.second, filter); });
+  std::size_t removed =
+      std::erase_if(backend_->rows, [&](const auto& row) { return matches(row.second, filter); });
   co_return removed;
 }
 

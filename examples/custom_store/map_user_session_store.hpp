@@ -32,7 +32,8 @@ class MapUserSessionStore final : public gatehouse::UserSessionStore,
       gatehouse::UserSession session) override;
   boost::asio::awaitable<gatehouse::StoreResult<void>> update_user_session(
       std::string key, gatehouse::UserSessionUpdate update) override;
-  boost::asio::awaitable<gatehouse::StoreResult<void>> delete_user_session(std::string key) override;
+  boost::asio::awaitable<gatehouse::StoreResult<void>> delete_user_session(
+      std::string key) override;
   boost::asio::awaitable<gatehouse::StoreResult<std::vector<gatehouse::UserSession>>>
   get_user_sessions(gatehouse::UserSessionsFilter filter) override;
   boost::asio::awaitable<gatehouse::StoreResult<std::size_t>> delete_user_sessions(

@@ -1,5 +1,6 @@
 #include <gatehouse/session/cleanup_service.hpp>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace gatehouse {
 
@@ -50,9 +50,9 @@ boost::asio::awaitable<void> cleanup_loop(std::shared_ptr<UserSessionCleanupServ
 
 }  // namespace
 
-UserSessionCleanupService::UserSessionCleanupService(boost::asio::any_io_executor executor,
-                                                     std::shared_ptr<UserSessionStoreCleanup> cleanup,
-                                                     CleanupServiceOptions options)
+UserSessionCleanupService::UserSessionCleanupService(
+    boost::asio::any_io_executor executor, std::shared_ptr<UserSessionStoreCleanup> cleanup,
+    CleanupServiceOptions options)
     : state_(std::make_shared<State>()) {
   if (!cleanup) throw std::invalid_argument("cleanup service needs a store cleanup");
   if (options.interval <= std::chrono::milliseconds::zero() || options.batch_size == 0)
@@ -62,14 +62,16 @@ UserSessionCleanupService::UserSessionCleanupService(boost::asio::any_io_executo
   state_->options = options;
 }
 
-UserSessionCleanupService::~UserSessionCleanupService() { stop(); }
+UserSessionCleanupService::~UserSessionCleanupService() {
+  stop();
+}
 
 void UserSessionCleanupService::start() {
   boost::asio::dispatch(state_->executor, [state = state_] {
     if (state->stopped) return;
-    boost::asio::co_spawn(state->executor, cleanup_loop(state),
-                          boost::asio::bind_cancellation_slot(state->stop_signal.slot(),
-                                                              boost::asio::detached));
+    boost::asio::co_spawn(
+        state->executor, cleanup_loop(state),
+        boost::asio::bind_cancellation_slot(state->stop_signal.slot(), boost::asio::detached));
   });
 }
 

@@ -3,7 +3,9 @@
 namespace gatehouse {
 namespace {
 
-boost::system::error_code invalid() noexcept { return make_error_code(StoreErrc::invalid_argument); }
+boost::system::error_code invalid() noexcept {
+  return make_error_code(StoreErrc::invalid_argument);
+}
 
 bool bounded_nonempty(std::string_view value, std::size_t max) noexcept {
   return !value.empty() && value.size() <= max;
@@ -17,13 +19,12 @@ bool valid_optional_id(const std::optional<std::string>& id, std::size_t max) no
 
 boost::system::error_code validate_key(std::string_view key) noexcept {
   return bounded_nonempty(key, UserSessionLimits::max_key) ? boost::system::error_code{}
-                                                            : invalid();
+                                                           : invalid();
 }
 
 boost::system::error_code validate_partition_key(std::string_view partition_key) noexcept {
-  return partition_key.size() <= UserSessionLimits::max_partition_key
-             ? boost::system::error_code{}
-             : invalid();
+  return partition_key.size() <= UserSessionLimits::max_partition_key ? boost::system::error_code{}
+                                                                      : invalid();
 }
 
 boost::system::error_code validate_update(const UserSessionUpdate& update) noexcept {

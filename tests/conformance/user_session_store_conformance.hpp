@@ -14,6 +14,7 @@
 
 #include "support/run.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,7 +22,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <latch>
@@ -160,8 +160,9 @@ TYPED_TEST_P(UserSessionStoreConformance, SessionIdIsUniqueWithinPartition) {
 TYPED_TEST_P(UserSessionStoreConformance, UpdateReplacesEveryMutableField) {
   ASSERT_FALSE(this->create(this->session("k")));
   const auto now = this->clock_.now();
-  UserSessionUpdate u{"alice2", "sid-new", now - std::chrono::minutes(5),
-                      now + std::chrono::minutes(1), std::nullopt, "new-ticket"};
+  UserSessionUpdate u{
+      "alice2",     "sid-new",   now - std::chrono::minutes(5), now + std::chrono::minutes(1),
+      std::nullopt, "new-ticket"};
   auto r = this->run(this->store_->update_user_session("k", u));
   ASSERT_TRUE(r) << r.error().message();
   auto got = this->get("k");
@@ -232,10 +233,12 @@ TYPED_TEST_P(UserSessionStoreConformance, FilterBySubjectSessionIdAndBoth) {
   EXPECT_TRUE(this->query({.subject_id = "alice", .session_id = "s3"}).empty());
   EXPECT_TRUE(this->query({.subject_id = "carol"}).empty());
 
-  auto none = this->run(this->store_->delete_user_sessions({.subject_id = "bob", .session_id = "s1"}));
+  auto none =
+      this->run(this->store_->delete_user_sessions({.subject_id = "bob", .session_id = "s1"}));
   ASSERT_TRUE(none);
   EXPECT_EQ(*none, 0u);
-  auto both = this->run(this->store_->delete_user_sessions({.subject_id = "alice", .session_id = "s1"}));
+  auto both =
+      this->run(this->store_->delete_user_sessions({.subject_id = "alice", .session_id = "s1"}));
   ASSERT_TRUE(both);
   EXPECT_EQ(*both, 1u);
   auto by_sub = this->run(this->store_->delete_user_sessions({.subject_id = "alice"}));
@@ -275,7 +278,8 @@ TYPED_TEST_P(UserSessionStoreConformance, PartitionsNeverSeeOrDeleteEachOther) {
   ASSERT_TRUE(this->create(theirs, other.get()) == boost::system::error_code{});
   ASSERT_TRUE(this->run(this->store_->delete_user_session("shared-key")));
   EXPECT_TRUE(this->get("shared-key", other.get()));
-  EXPECT_EQ(this->query({.session_id = "sid"}, other.get()), std::vector<std::string>{"shared-key"});
+  EXPECT_EQ(this->query({.session_id = "sid"}, other.get()),
+            std::vector<std::string>{"shared-key"});
   EXPECT_TRUE(this->query({.session_id = "sid"}).empty());
 }
 
@@ -371,8 +375,8 @@ TYPED_TEST_P(UserSessionStoreConformance, CancellationInFlightLeavesStoreConsist
     boost::asio::co_spawn(
         this->io_,
         [this, i, &results]() -> boost::asio::awaitable<void> {
-          results[i] = co_await this->store_->create_user_session(
-              this->session("c" + std::to_string(i)));
+          results[i] =
+              co_await this->store_->create_user_session(this->session("c" + std::to_string(i)));
         },
         boost::asio::bind_cancellation_slot(signals[i].slot(), boost::asio::detached));
   }
@@ -417,8 +421,8 @@ TYPED_TEST_P(UserSessionStoreConformance, ConcurrentWritersFromSeveralThreadsSta
             auto s = make_session(key, "user" + std::to_string(i % 7), "sid-" + key, now);
             if (auto r = co_await store->create_user_session(s); !r) fail(r.error());
             for (int round = 0; round < 2; ++round) {
-              UserSessionUpdate u{s.subject_id, s.session_id, now, now, s.expires,
-                                  "round" + std::to_string(round)};
+              UserSessionUpdate u{s.subject_id, s.session_id, now,
+                                  now,          s.expires,    "round" + std::to_string(round)};
               if (auto r = co_await store->update_user_session(key, u); !r) fail(r.error());
             }
             if (i % 3 == 0)
@@ -448,22 +452,20 @@ TYPED_TEST_P(UserSessionStoreConformance, ConcurrentWritersFromSeveralThreadsSta
     }
   }
   std::size_t total = 0;
-  for (int u = 0; u < 7; ++u) total += this->query({.subject_id = "user" + std::to_string(u)}).size();
+  for (int u = 0; u < 7; ++u)
+    total += this->query({.subject_id = "user" + std::to_string(u)}).size();
   EXPECT_EQ(total, static_cast<std::size_t>(threads * (per_thread - (per_thread + 2) / 3)));
   EXPECT_EQ(this->query({.subject_id = "x"}).size(), static_cast<std::size_t>(per_thread));
 }
 
-REGISTER_TYPED_TEST_SUITE_P(UserSessionStoreConformance, GetOfUnknownKeyIsEmpty,
-                            CreatedSessionRoundTripsEveryField,
-                            LargeTicketAndNonAsciiSubjectRoundTrip,
-                            CreateOfExistingKeyConflictsAndKeepsOriginal,
-                            SessionIdIsUniqueWithinPartition, UpdateReplacesEveryMutableField,
-                            UpdateOfMissingKeyCreatesNothing, UpdateToAnotherSessionsSidConflicts,
-                            DeleteRemovesAndMissingKeyIsFine, FilterNeedsSubjectOrSessionId,
-                            FilterBySubjectSessionIdAndBoth, PartitionsNeverSeeOrDeleteEachOther,
-                            DeleteExpiredRemovesExactlyThePast, BadArgumentsAreTypedErrors,
-                            CancelledBeforeStartDoesNothing,
-                            CancellationInFlightLeavesStoreConsistent,
-                            ConcurrentWritersFromSeveralThreadsStayConsistent);
+REGISTER_TYPED_TEST_SUITE_P(
+    UserSessionStoreConformance, GetOfUnknownKeyIsEmpty, CreatedSessionRoundTripsEveryField,
+    LargeTicketAndNonAsciiSubjectRoundTrip, CreateOfExistingKeyConflictsAndKeepsOriginal,
+    SessionIdIsUniqueWithinPartition, UpdateReplacesEveryMutableField,
+    UpdateOfMissingKeyCreatesNothing, UpdateToAnotherSessionsSidConflicts,
+    DeleteRemovesAndMissingKeyIsFine, FilterNeedsSubjectOrSessionId,
+    FilterBySubjectSessionIdAndBoth, PartitionsNeverSeeOrDeleteEachOther,
+    DeleteExpiredRemovesExactlyThePast, BadArgumentsAreTypedErrors, CancelledBeforeStartDoesNothing,
+    CancellationInFlightLeavesStoreConsistent, ConcurrentWritersFromSeveralThreadsStayConsistent);
 
 }  // namespace gatehouse::testing

@@ -16,22 +16,26 @@ class ArgsOnlyStore : public UserSessionStore {
   ArgsOnlyStore(std::string tag, int n) : tag_(std::move(tag)), n_(n) {}
   std::string tag_;
   int n_;
-  boost::asio::awaitable<StoreResult<std::optional<UserSession>>> get_user_session(std::string) override {
+  boost::asio::awaitable<StoreResult<std::optional<UserSession>>> get_user_session(
+      std::string) override {
     co_return std::optional<UserSession>{};
   }
   boost::asio::awaitable<StoreResult<void>> create_user_session(UserSession) override {
     co_return StoreErrc::unavailable;
   }
-  boost::asio::awaitable<StoreResult<void>> update_user_session(std::string, UserSessionUpdate) override {
+  boost::asio::awaitable<StoreResult<void>> update_user_session(std::string,
+                                                                UserSessionUpdate) override {
     co_return StoreErrc::unavailable;
   }
   boost::asio::awaitable<StoreResult<void>> delete_user_session(std::string) override {
     co_return StoreErrc::unavailable;
   }
-  boost::asio::awaitable<StoreResult<std::vector<UserSession>>> get_user_sessions(UserSessionsFilter) override {
+  boost::asio::awaitable<StoreResult<std::vector<UserSession>>> get_user_sessions(
+      UserSessionsFilter) override {
     co_return StoreErrc::unavailable;
   }
-  boost::asio::awaitable<StoreResult<std::size_t>> delete_user_sessions(UserSessionsFilter) override {
+  boost::asio::awaitable<StoreResult<std::size_t>> delete_user_sessions(
+      UserSessionsFilter) override {
     co_return StoreErrc::unavailable;
   }
 };

@@ -3,9 +3,9 @@
 
 #include "support/run.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <gtest/gtest.h>
 
 namespace gatehouse::testing {
 namespace {
@@ -60,7 +60,8 @@ TEST(UserSessionCleanupService, RunsOnTheIntervalUntilStopped) {
 TEST(UserSessionCleanupService, StopCancelsAPendingIntervalPromptly) {
   boost::asio::io_context io;
   auto cleanup = std::make_shared<CountingCleanup>();
-  UserSessionCleanupService service(io.get_executor(), cleanup, {.interval = std::chrono::hours(1)});
+  UserSessionCleanupService service(io.get_executor(), cleanup,
+                                    {.interval = std::chrono::hours(1)});
   service.start();
   boost::asio::post(io, [&] { service.stop(); });
   io.run();  // would block for an hour if the timer were not cancelled

@@ -17,8 +17,9 @@ struct MemoryTraits {
 INSTANTIATE_TYPED_TEST_SUITE_P(Memory, UserSessionStoreConformance, ::testing::Types<MemoryTraits>);
 
 TEST(InMemoryUserSessionStore, RejectsOversizedPartition) {
-  EXPECT_THROW(InMemoryUserSessionStore(InMemoryUserSessionStoreOptions{.partition = std::string(201, 'p')}),
-               std::invalid_argument);
+  EXPECT_THROW(
+      InMemoryUserSessionStore(InMemoryUserSessionStoreOptions{.partition = std::string(201, 'p')}),
+      std::invalid_argument);
 }
 
 }  // namespace

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   }
   gatehouse::SqliteUserSessionStore store({.path = argv[1], .partition = "crash"});
   boost::asio::io_context io;
-  for (int lane = 0; lane < 32; ++lane) boost::asio::co_spawn(io, writer(store, lane), boost::asio::detached);
+  for (int lane = 0; lane < 32; ++lane)
+    boost::asio::co_spawn(io, writer(store, lane), boost::asio::detached);
   io.run();
 }

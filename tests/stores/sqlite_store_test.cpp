@@ -3,9 +3,9 @@
 #include "conformance/user_session_store_conformance.hpp"
 #include "support/temp_dir.hpp"
 
-#include <sqlite3.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,8 +95,9 @@ TEST_F(SqliteStore, SchemaHasTheUniqueIndexesAndAVersion) {
                      "SELECT name FROM sqlite_schema WHERE type='index' AND sql LIKE '%UNIQUE%' "
                      "ORDER BY name"),
             "ux_user_sessions_key,ux_user_sessions_sid,ux_user_sessions_subject_sid");
-  EXPECT_EQ(raw_text(path_, "EXPLAIN QUERY PLAN DELETE FROM user_sessions WHERE id IN (SELECT id "
-                            "FROM user_sessions WHERE partition_key = 'a' AND expires < 5 LIMIT 3)",
+  EXPECT_EQ(raw_text(path_,
+                     "EXPLAIN QUERY PLAN DELETE FROM user_sessions WHERE id IN (SELECT id "
+                     "FROM user_sessions WHERE partition_key = 'a' AND expires < 5 LIMIT 3)",
                      3)
                     .find("ix_user_sessions_expires") != std::string::npos,
             true);
@@ -160,7 +161,8 @@ TEST_F(SqliteStore, CorruptFileIsRefusedWithANamedError) {
 }
 
 TEST_F(SqliteStore, ForeignDatabaseIsNeverTouched) {
-  raw_exec(path_, "CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices DEFAULT VALUES;");
+  raw_exec(path_,
+           "CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices DEFAULT VALUES;");
   std::string what;
   EXPECT_EQ(open_error({.path = path_}, &what), StoreErrc::corrupt);
   EXPECT_NE(what.find("not a gatehouse session database"), std::string::npos) << what;

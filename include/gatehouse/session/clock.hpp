@@ -15,6 +15,8 @@ inline Timestamp system_now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-inline Clock system_clock() { return &system_now; }
+inline Clock system_clock() {
+  return &system_now;
+}
 
 }  // namespace gatehouse

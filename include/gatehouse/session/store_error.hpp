@@ -11,13 +11,13 @@
 namespace gatehouse {
 
 enum class StoreErrc {
-  not_found = 1,         // update of a key that does not exist (nothing was created)
-  conflict,              // create of a key that already exists (the stored session is unchanged)
-  invalid_argument,      // empty/oversized key or id, empty filter, foreign partition key
-  unavailable,           // the backing store cannot be reached or written (disk, network, lock)
-  cancelled,             // the operation was cancelled before it took effect
-  corrupt,               // the backing database is damaged or not a gatehouse database
-  unsupported_version,   // the database was written by a newer schema version
+  not_found = 1,        // update of a key that does not exist (nothing was created)
+  conflict,             // create of a key that already exists (the stored session is unchanged)
+  invalid_argument,     // empty/oversized key or id, empty filter, foreign partition key
+  unavailable,          // the backing store cannot be reached or written (disk, network, lock)
+  cancelled,            // the operation was cancelled before it took effect
+  corrupt,              // the backing database is damaged or not a gatehouse database
+  unsupported_version,  // the database was written by a newer schema version
 };
 
 const boost::system::error_category& store_category() noexcept;

@@ -9,9 +9,10 @@
 namespace gatehouse {
 
 struct UserSession {
-  std::string key;            // store key: a hash of the cookie handle, never the handle itself
-  std::string partition_key;  // application name; stores fill it from the partition they are bound to
-  std::string subject_id;     // the provider's `sub`
+  std::string key;  // store key: a hash of the cookie handle, never the handle itself
+  std::string
+      partition_key;       // application name; stores fill it from the partition they are bound to
+  std::string subject_id;  // the provider's `sub`
   std::optional<std::string> session_id;  // the provider's `sid`, when it sent one
   Timestamp created{};
   Timestamp renewed{};

@@ -97,7 +97,8 @@ InMemoryUserSessionStore::InMemoryUserSessionStore(InMemoryUserSessionStoreOptio
 }
 
 InMemoryUserSessionStore::InMemoryUserSessionStore(const UserSessionStoreContext& context)
-    : InMemoryUserSessionStore(InMemoryUserSessionStoreOptions{context.partition, context.clock, {}}) {}
+    : InMemoryUserSessionStore(
+          InMemoryUserSessionStoreOptions{context.partition, context.clock, {}}) {}
 
 InMemoryUserSessionStore::~InMemoryUserSessionStore() = default;
 

@@ -2,11 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace gatehouse::sqlite {
 
 Workers::Workers(Policy policy, std::size_t threads, std::size_t max_group, ConnectionFactory open)
-    : policy_(policy),
-      max_group_(policy == Policy::read ? 1 : std::max<std::size_t>(1, max_group)) {
+    : policy_(policy), max_group_(std::max<std::size_t>(1, max_group)), thread_count_(threads) {
   // Connections are opened here, on the constructing thread, so open errors reach the caller.
   std::vector<std::unique_ptr<Connection>> connections;
   for (std::size_t i = 0; i < threads; ++i) connections.push_back(open());
@@ -38,11 +39,16 @@ void Workers::run(std::unique_ptr<Connection> connection) {
       std::unique_lock lock(mutex_);
       ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued has run
-      // A standalone job (a checkpoint) always runs alone.
+      // Readers share the queue fairly; the writer takes all it may commit together. A standalone
+      // job (a checkpoint) always runs alone.
+      const std::size_t take =
+          policy_ == Policy::read
+              ? std::clamp<std::size_t>(queue_.size() / thread_count_, 1, max_group_)
+              : max_group_;
       do {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
-      } while (group.size() < max_group_ && !queue_.empty() &&
+      } while (group.size() < take && !queue_.empty() &&
                group.back()->kind() == Job::Kind::in_transaction &&
                queue_.front()->kind() == Job::Kind::in_transaction);
     }

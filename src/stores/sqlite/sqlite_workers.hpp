@@ -1,6 +1,7 @@
 // Internal: threads that own SQLite connections and run jobs for coroutines.
 //
-// Policy::read  - each thread runs one job at a time on its own read connection.
+// Policy::read  - each thread takes its share of the queue (at most N jobs) and runs them one
+//                 after another on its own read connection, each in its own implicit transaction.
 // Policy::write - one thread drains up to N queued jobs and runs them in a single
 //                 BEGIN IMMEDIATE transaction (group commit); results are delivered only after
 //                 COMMIT succeeded, and every job of a failed commit reports `unavailable`.
@@ -63,6 +64,7 @@ class Workers {
 
   Policy policy_;
   std::size_t max_group_;
+  std::size_t thread_count_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::unique_ptr<Job>> queue_;

@@ -1,0 +1,72 @@
+#include "bench_report.hpp"
+
+#include <cstdio>
+#include <vector>
+
+namespace gatehouse::bench {
+
+void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
+  ConsoleReporter::ReportRuns(runs);
+  for (const auto& run : runs) {
+    if (run.run_type != Run::RT_Iteration) continue;
+    const auto name = run.benchmark_name();
+    const auto base = name.substr(0, name.find("/real_time"));
+    if (auto it = run.counters.find("items_per_second"); it != run.counters.end())
+      rate_[base] = it->second.value;
+    if (auto it = run.counters.find("p99_ms"); it != run.counters.end())
+      p99_ms_[base] = it->second.value;
+  }
+}
+
+void RatioReporter::Finalize() {
+  struct Target {
+    const char* what;
+    std::string ours, baseline;
+    double minimum;
+  };
+  std::vector<std::string> sizes;
+  for (const auto& [name, rate] : rate_)
+    if (name.rfind("baseline/get/", 0) == 0) sizes.push_back(name.substr(13));
+  std::vector<Target> targets;
+  for (const auto& n : sizes) {
+    targets.push_back({"get", "sqlite/get/" + n, "baseline/get/" + n, 0.7});
+    targets.push_back({"update", "sqlite/update/" + n, "baseline/update/" + n, 0.7});
+    targets.push_back({"delete", "sqlite/delete/" + n, "baseline/delete/" + n, 0.7});
+    targets.push_back(
+        {"create (group commit vs autocommit)", "sqlite/create/" + n, "baseline/create/" + n, 2.0});
+    targets.push_back(
+        {"get by filter", "sqlite/get_by_filter/" + n, "baseline/get_by_filter/" + n, 0.0});
+    targets.push_back({"delete by filter", "sqlite/delete_by_filter/" + n,
+                       "baseline/delete_by_filter/" + n, 0.0});
+    targets.push_back({"cleanup (batched delete of expired)", "sqlite/cleanup/" + n,
+                       "baseline/cleanup/" + n, 1.0});
+  }
+  std::printf("\n%-40s %8s %14s %14s %8s %8s\n", "ratio vs raw sqlite3 baseline", "size", "ours/s",
+              "baseline/s", "ratio", "target");
+  for (const auto& t : targets) {
+    auto o = rate_.find(t.ours), b = rate_.find(t.baseline);
+    if (o == rate_.end() || b == rate_.end() || b->second == 0) continue;
+    const double ratio = o->second / b->second;
+    const auto size = t.ours.substr(t.ours.rfind('/') + 1);
+    std::printf("%-40s %8s %14.0f %14.0f %8.2f %8s %s\n", t.what, size.c_str(), o->second,
+                b->second, ratio,
+                t.minimum > 0 ? (">=" + std::to_string(t.minimum).substr(0, 3)).c_str() : "-",
+                t.minimum > 0 ? (ratio >= t.minimum ? "ok" : "MISSED") : "");
+  }
+  if (sizes.size() >= 2) {
+    const auto& small = sizes.back() == "1000000" ? sizes.front() : sizes.back();
+    const std::string large = "1000000";
+    auto r = [&](const std::string& n) { return rate_.count(n) ? rate_[n] : 0.0; };
+    const double ours = r("sqlite/get/" + large) / r("sqlite/get/" + small);
+    const double base = r("baseline/get/" + large) / r("baseline/get/" + small);
+    if (ours > 0 && base > 0)
+      std::printf("%-40s %8s %14.2f %14.2f %8.2f %8s %s\n", "get 1M relative to 10k", "", ours,
+                  base, ours / base, ">=1.0", ours / base >= 1.0 ? "ok" : "MISSED");
+  }
+  for (const auto& [name, p99] : p99_ms_)
+    std::printf("%-40s %8s %11.2f ms %14s %8s %8s %s\n", ("p99 of gets during " + name).c_str(), "",
+                p99, "", "", "<=5ms", p99 <= 5.0 ? "ok" : "MISSED");
+  ConsoleReporter::Finalize();
+}
+
+}  // namespace gatehouse::bench

@@ -1,0 +1,124 @@
+// gatehouse configuration: one TOML file, overridden by GATEHOUSE_<SECTION>_<KEY> environment
+// variables, validated once at start-up. Every problem names its setting (section.key) and
+// where the bad value came from, and all of them are reported at once.
+//
+// See docs/configuration.md for every setting; names here match the file exactly.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/units.hpp"
+
+namespace gatehouse::config {
+
+enum class TokenAuth { client_secret_basic, client_secret_post };
+enum class StoreKind { sqlite, memory };
+enum class SameSite { lax, strict };
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string public_origin;  // required: "https://app.example.com", no trailing slash
+  std::optional<std::filesystem::path> tls_cert;
+  std::optional<std::filesystem::path> tls_key;
+  std::uint64_t max_body = 1024 * 1024;
+  std::chrono::milliseconds read_timeout = std::chrono::seconds{15};
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds{60};
+
+  // Where the identity provider sends the browser back after login.
+  std::string redirect_uri() const { return public_origin + "/signin-oidc"; }
+};
+
+struct OidcConfig {
+  std::string authority;  // required: the issuer URL
+  std::string client_id;
+  std::string client_secret;  // never logged; describe() prints "***"
+  std::vector<std::string> scopes = {"openid", "profile", "email", "offline_access"};
+  TokenAuth token_auth = TokenAuth::client_secret_basic;
+  std::chrono::milliseconds clock_skew = std::chrono::seconds{60};
+};
+
+struct SessionConfig {
+  StoreKind store = StoreKind::sqlite;
+  std::filesystem::path sqlite_path = "gatehouse-sessions.db";
+  std::string partition = "gatehouse";
+  std::chrono::milliseconds idle_timeout = std::chrono::minutes{30};
+  std::chrono::milliseconds max_lifetime = std::chrono::hours{8};
+  std::chrono::milliseconds cleanup_interval = std::chrono::minutes{10};
+  std::int64_t cleanup_batch = 1000;
+  std::chrono::milliseconds renew_after = std::chrono::minutes{1};  // at most one sliding-expiry write per interval
+  std::string cookie_name = "__Host-gatehouse";
+  SameSite same_site = SameSite::lax;
+
+  // "__Host-" cookies must be Secure, Path=/ and carry no Domain, or browsers drop them.
+  bool cookie_host_prefixed() const { return cookie_name.starts_with("__Host-"); }
+};
+
+struct KeysConfig {
+  std::filesystem::path path = "gatehouse-keys.json";
+};
+
+struct FrontendConfig {
+  std::optional<std::filesystem::path> static_dir;
+  bool spa_fallback = true;
+};
+
+struct BffConfig {
+  std::string base_path = "/bff";
+};
+
+struct Config {
+  ServerConfig server;
+  OidcConfig oidc;
+  SessionConfig session;
+  KeysConfig keys;
+  FrontendConfig frontend;
+  BffConfig bff;
+};
+
+// Only GATEHOUSE_* entries matter. A map, so tests never touch the process environment.
+using Environment = std::map<std::string, std::string, std::less<>>;
+
+// The GATEHOUSE_* variables of this process.
+Environment process_environment();
+
+struct Problem {
+  std::string setting;   // "section.key"; empty when the problem is the whole file
+  std::string message;   // what is wrong, e.g. `must be an absolute http(s) URL, got "foo"`
+  std::string location;  // "file.toml:4:13" when the value came from the file
+  std::string env_var;   // "GATEHOUSE_OIDC_AUTHORITY" when the value came from the environment
+
+  // `oidc.authority: must be ... (from GATEHOUSE_OIDC_AUTHORITY)` or `file:3:7: message`.
+  std::string to_string() const;
+};
+
+struct LoadResult {
+  std::optional<Config> config;  // set exactly when errors is empty
+  std::vector<Problem> errors;
+  std::vector<Problem> warnings;  // worth fixing, but gatehouse can run
+
+  bool ok() const { return config.has_value(); }
+};
+
+// Reads `file` (when given; missing is an error), overlays `env`, validates everything.
+// Never throws for bad input; filesystem checks (TLS files, static_dir) happen here.
+LoadResult load_config(const std::optional<std::filesystem::path>& file, const Environment& env);
+
+// The same for TOML text (tests, fuzzing); `source_name` appears in locations.
+LoadResult load_config_from_string(std::string_view toml, const Environment& env,
+                                   std::string_view source_name = "<string>");
+
+// A TOML-shaped dump for `gatehouse check-config`, secrets replaced by "***".
+std::string describe(const Config& config);
+
+std::string_view to_string(TokenAuth value);
+std::string_view to_string(StoreKind value);
+std::string_view to_string(SameSite value);
+
+}  // namespace gatehouse::config

@@ -1,0 +1,280 @@
+#include "config/schema.hpp"
+
+#include "config/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <type_traits>
+#include <utility>
+
+namespace gatehouse::config {
+namespace {
+
+template <class E>
+using Names = std::array<std::pair<std::string_view, E>, 2>;
+
+constexpr Names<TokenAuth> names_of(TokenAuth) {
+  return {{{"client_secret_basic", TokenAuth::client_secret_basic},
+           {"client_secret_post", TokenAuth::client_secret_post}}};
+}
+constexpr Names<StoreKind> names_of(StoreKind) {
+  return {{{"sqlite", StoreKind::sqlite}, {"memory", StoreKind::memory}}};
+}
+constexpr Names<SameSite> names_of(SameSite) {
+  return {{{"lax", SameSite::lax}, {"strict", SameSite::strict}}};
+}
+
+template <class E>
+std::string_view name_of(E value) {
+  for (const auto& [name, e] : names_of(E{}))
+    if (e == value) return name;
+  return "?";
+}
+
+// Stores a converted value; value_from_text/value_from_env guarantee the alternative.
+void store(std::string& field, Value v) { field = std::get<std::string>(std::move(v)); }
+void store(std::filesystem::path& field, Value v) { field = std::get<std::string>(std::move(v)); }
+void store(std::optional<std::filesystem::path>& field, Value v) {
+  auto text = std::get<std::string>(std::move(v));
+  // An empty value (typically GATEHOUSE_..._DIR="") unsets an optional path.
+  field = text.empty() ? std::nullopt : std::optional<std::filesystem::path>(std::move(text));
+}
+void store(std::chrono::milliseconds& field, Value v) {
+  field = std::get<std::chrono::milliseconds>(v);
+}
+void store(std::uint64_t& field, Value v) { field = std::get<std::uint64_t>(v); }
+void store(std::int64_t& field, Value v) { field = std::get<std::int64_t>(v); }
+void store(bool& field, Value v) { field = std::get<bool>(v); }
+void store(std::vector<std::string>& field, Value v) {
+  field = std::get<std::vector<std::string>>(std::move(v));
+}
+template <class E>
+  requires std::is_enum_v<E>
+void store(E& field, Value v) {
+  const auto& text = std::get<std::string>(v);
+  for (const auto& [name, e] : names_of(E{}))
+    if (name == text) field = e;
+}
+
+std::optional<std::string> render(const std::string& v) { return toml_string(v); }
+std::optional<std::string> render(const std::filesystem::path& v) { return toml_string(v.string()); }
+std::optional<std::string> render(const std::optional<std::filesystem::path>& v) {
+  if (!v) return std::nullopt;
+  return toml_string(v->string());
+}
+std::optional<std::string> render(std::chrono::milliseconds v) {
+  return toml_string(format_duration(v));
+}
+std::optional<std::string> render(std::uint64_t v) { return toml_string(format_size(v)); }
+std::optional<std::string> render(std::int64_t v) { return std::to_string(v); }
+std::optional<std::string> render(bool v) { return v ? "true" : "false"; }
+std::optional<std::string> render(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + toml_string(v[i]);
+  return out + "]";
+}
+template <class E>
+  requires std::is_enum_v<E>
+std::optional<std::string> render(E v) {
+  return toml_string(name_of(v));
+}
+
+// One setting bound to `(config.*Section).*Member`.
+template <auto Section, auto Member>
+Setting field(std::string_view section, std::string_view key, Kind kind, bool required = false) {
+  using T = std::remove_cvref_t<decltype((std::declval<Config&>().*Section).*Member)>;
+  Setting s{section, key, kind, required};
+  if constexpr (std::is_enum_v<T>)
+    for (const auto& [name, e] : names_of(T{})) s.choices.push_back(name);
+  s.assign = [](Config& c, Value v) { store((c.*Section).*Member, std::move(v)); };
+  s.render = [](const Config& c) { return render((c.*Section).*Member); };
+  return s;
+}
+
+std::vector<Setting> make_settings() {
+  using C = Config;
+  std::vector<Setting> s;
+  s.push_back(field<&C::server, &ServerConfig::listen>("server", "listen", Kind::string));
+  s.push_back(field<&C::server, &ServerConfig::public_origin>("server", "public_origin",
+                                                              Kind::string, true));
+  s.push_back(field<&C::server, &ServerConfig::tls_cert>("server", "tls_cert", Kind::optional_path));
+  s.push_back(field<&C::server, &ServerConfig::tls_key>("server", "tls_key", Kind::optional_path));
+  s.push_back(field<&C::server, &ServerConfig::max_body>("server", "max_body", Kind::size));
+  s.push_back(
+      field<&C::server, &ServerConfig::read_timeout>("server", "read_timeout", Kind::duration));
+  s.push_back(
+      field<&C::server, &ServerConfig::idle_timeout>("server", "idle_timeout", Kind::duration));
+
+  s.push_back(field<&C::oidc, &OidcConfig::authority>("oidc", "authority", Kind::string, true));
+  s.push_back(field<&C::oidc, &OidcConfig::client_id>("oidc", "client_id", Kind::string, true));
+  s.push_back(
+      field<&C::oidc, &OidcConfig::client_secret>("oidc", "client_secret", Kind::string, true));
+  s.back().secret = true;
+  s.push_back(field<&C::oidc, &OidcConfig::scopes>("oidc", "scopes", Kind::string_list));
+  s.push_back(field<&C::oidc, &OidcConfig::token_auth>("oidc", "token_auth", Kind::choice));
+  s.push_back(field<&C::oidc, &OidcConfig::clock_skew>("oidc", "clock_skew", Kind::duration));
+
+  s.push_back(field<&C::session, &SessionConfig::store>("session", "store", Kind::choice));
+  s.push_back(field<&C::session, &SessionConfig::sqlite_path>("session", "sqlite_path", Kind::path));
+  s.push_back(field<&C::session, &SessionConfig::partition>("session", "partition", Kind::string));
+  s.push_back(
+      field<&C::session, &SessionConfig::idle_timeout>("session", "idle_timeout", Kind::duration));
+  s.push_back(
+      field<&C::session, &SessionConfig::max_lifetime>("session", "max_lifetime", Kind::duration));
+  s.push_back(field<&C::session, &SessionConfig::cleanup_interval>("session", "cleanup_interval",
+                                                                  Kind::duration));
+  s.push_back(
+      field<&C::session, &SessionConfig::cleanup_batch>("session", "cleanup_batch", Kind::integer));
+  s.push_back(
+      field<&C::session, &SessionConfig::renew_after>("session", "renew_after", Kind::duration));
+  s.push_back(
+      field<&C::session, &SessionConfig::cookie_name>("session", "cookie_name", Kind::string));
+  s.push_back(field<&C::session, &SessionConfig::same_site>("session", "same_site", Kind::choice));
+
+  s.push_back(field<&C::keys, &KeysConfig::path>("keys", "path", Kind::path));
+
+  s.push_back(field<&C::frontend, &FrontendConfig::static_dir>("frontend", "static_dir",
+                                                               Kind::optional_path));
+  s.push_back(
+      field<&C::frontend, &FrontendConfig::spa_fallback>("frontend", "spa_fallback", Kind::boolean));
+
+  s.push_back(field<&C::bff, &BffConfig::base_path>("bff", "base_path", Kind::string));
+  return s;
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+ParseResult<Value> failed(std::string message) { return {std::nullopt, std::move(message)}; }
+
+}  // namespace
+
+std::string Setting::name() const { return std::string(section) + "." + std::string(key); }
+std::string Setting::env_var() const { return "GATEHOUSE_" + upper(section) + "_" + upper(key); }
+
+const std::vector<Setting>& all_settings() {
+  static const std::vector<Setting> settings = make_settings();
+  return settings;
+}
+
+const std::vector<std::string_view>& all_sections() {
+  static const std::vector<std::string_view> sections = [] {
+    std::vector<std::string_view> out;
+    for (const auto& s : all_settings())
+      if (std::find(out.begin(), out.end(), s.section) == out.end()) out.push_back(s.section);
+    return out;
+  }();
+  return sections;
+}
+
+const Setting* find_setting(std::string_view section, std::string_view key) {
+  for (const auto& s : all_settings())
+    if (s.section == section && s.key == key) return &s;
+  return nullptr;
+}
+
+const Setting* find_setting_by_env(std::string_view env_var) {
+  for (const auto& s : all_settings())
+    if (s.env_var() == env_var) return &s;
+  return nullptr;
+}
+
+ParseResult<Value> value_from_text(const Setting& setting, std::string_view text) {
+  switch (setting.kind) {
+    case Kind::duration: {
+      auto d = parse_duration(text);
+      if (!d) return failed(std::move(d.error));
+      return {Value{*d.value}, {}};
+    }
+    case Kind::size: {
+      auto n = parse_size(text);
+      if (!n) return failed(std::move(n.error));
+      return {Value{*n.value}, {}};
+    }
+    case Kind::choice: {
+      if (std::find(setting.choices.begin(), setting.choices.end(), text) != setting.choices.end())
+        return {Value{std::string(text)}, {}};
+      std::string allowed;
+      for (auto c : setting.choices) allowed += (allowed.empty() ? "" : " or ") + toml_string(c);
+      return failed("must be " + allowed + ", got " + quote_for_message(text));
+    }
+    case Kind::string:
+    case Kind::path:
+    case Kind::optional_path:
+      return {Value{std::string(text)}, {}};
+    case Kind::integer:
+    case Kind::boolean:
+    case Kind::string_list:
+      break;
+  }
+  return failed("must be " + std::string(kind_description(setting.kind)) + ", got a string");
+}
+
+ParseResult<Value> value_from_env(const Setting& setting, std::string_view text) {
+  switch (setting.kind) {
+    case Kind::integer: {
+      std::int64_t n = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
+        return failed("must be an integer, got " + quote_for_message(text));
+      return {Value{n}, {}};
+    }
+    case Kind::boolean: {
+      const std::string word = upper(text);
+      if (word == "TRUE" || word == "1") return {Value{true}, {}};
+      if (word == "FALSE" || word == "0") return {Value{false}, {}};
+      return failed("must be true, false, 1 or 0, got " + quote_for_message(text));
+    }
+    case Kind::string_list: {
+      std::vector<std::string> items;
+      while (!text.empty()) {
+        const auto comma = text.find(',');
+        const auto item = trim(text.substr(0, comma));
+        if (!item.empty()) items.emplace_back(item);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+      }
+      return {Value{std::move(items)}, {}};
+    }
+    default:
+      return value_from_text(setting, text);
+  }
+}
+
+std::string_view kind_description(Kind kind) {
+  switch (kind) {
+    case Kind::string:
+    case Kind::choice:
+      return "a string";
+    case Kind::path:
+    case Kind::optional_path:
+      return "a path string";
+    case Kind::duration:
+      return "a duration string like \"30s\" or \"1h30m\"";
+    case Kind::size:
+      return "a size like \"1MiB\" or a byte count";
+    case Kind::integer:
+      return "an integer";
+    case Kind::boolean:
+      return "true or false";
+    case Kind::string_list:
+      return "an array of strings";
+  }
+  return "a value";
+}
+
+std::string_view to_string(TokenAuth value) { return name_of(value); }
+std::string_view to_string(StoreKind value) { return name_of(value); }
+std::string_view to_string(SameSite value) { return name_of(value); }
+
+}  // namespace gatehouse::config

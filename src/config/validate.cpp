@@ -1,0 +1,159 @@
+// Rules that need more than one value's syntax: ranges, cross-setting rules, files on disk.
+#include "config/diagnostics.hpp"
+#include "config/text.hpp"
+
+#include <gatehouse/session/user_session_validation.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <system_error>
+
+namespace gatehouse::config {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string duration_text(milliseconds d) { return "\"" + format_duration(d) + "\""; }
+
+void require_positive(Diagnostics& d, const std::string& setting, milliseconds value) {
+  if (d.usable(setting) && value <= milliseconds::zero())
+    d.error(setting, "must be longer than zero, got " + duration_text(value));
+}
+
+void require_not_empty(Diagnostics& d, const std::string& setting, std::string_view value) {
+  if (d.usable(setting) && value.empty()) d.error(setting, "must not be empty");
+}
+
+// RFC 6265 cookie-name = token: visible ASCII except separators.
+bool is_cookie_name(std::string_view name) {
+  constexpr std::string_view separators = "()<>@,;:\\\"/[]?={} \t";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7f && separators.find(c) == std::string_view::npos;
+  });
+}
+
+// RFC 6749 scope-token: visible ASCII except space, '"' and '\'.
+bool is_scope_token(std::string_view scope) {
+  return !scope.empty() && std::all_of(scope.begin(), scope.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7f && c != '"' && c != '\\';
+  });
+}
+
+void check_readable_file(Diagnostics& d, const std::string& setting,
+                         const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status))
+    d.error(setting, "file " + quote_for_message(path.string(), 200) + " does not exist");
+  else if (!std::filesystem::is_regular_file(status))
+    d.error(setting, quote_for_message(path.string(), 200) + " is not a regular file");
+  else if (!std::ifstream(path))
+    d.error(setting, "file " + quote_for_message(path.string(), 200) + " is not readable");
+}
+
+void validate_server(const ServerConfig& s, Diagnostics& d) {
+  if (d.usable("server.tls_cert") && d.usable("server.tls_key")) {
+    if (s.tls_cert.has_value() != s.tls_key.has_value()) {
+      const bool cert = s.tls_cert.has_value();
+      d.error(cert ? "server.tls_cert" : "server.tls_key",
+              std::string("is set but ") + (cert ? "server.tls_key" : "server.tls_cert") +
+                  " is not; set both to serve TLS, or neither");
+    } else if (s.tls_cert) {
+      check_readable_file(d, "server.tls_cert", *s.tls_cert);
+      check_readable_file(d, "server.tls_key", *s.tls_key);
+    }
+  }
+  if (d.usable("server.max_body") && s.max_body == 0)
+    d.error("server.max_body", "must be larger than zero");
+  require_positive(d, "server.read_timeout", s.read_timeout);
+  require_positive(d, "server.idle_timeout", s.idle_timeout);
+}
+
+void validate_oidc(const OidcConfig& o, Diagnostics& d) {
+  require_not_empty(d, "oidc.client_id", o.client_id);
+  require_not_empty(d, "oidc.client_secret", o.client_secret);
+  if (d.usable("oidc.scopes")) {
+    for (const auto& scope : o.scopes) {
+      if (is_scope_token(scope)) continue;
+      d.error("oidc.scopes", "has an invalid scope " + quote_for_message(scope) +
+                                 " (one word per entry, no spaces or quotes)");
+      break;
+    }
+    if (d.usable("oidc.scopes") && std::find(o.scopes.begin(), o.scopes.end(), "openid") == o.scopes.end())
+      d.error("oidc.scopes", "must contain \"openid\" (without it there is no ID token)");
+  }
+  if (d.usable("oidc.clock_skew") && o.clock_skew > std::chrono::minutes{5})
+    d.error("oidc.clock_skew",
+            "must be at most \"5m\", got " + duration_text(o.clock_skew) +
+                "; a larger skew accepts tokens long after they expire — fix the clocks instead");
+}
+
+void validate_session(const SessionConfig& s, Diagnostics& d) {
+  if (s.store == StoreKind::sqlite) require_not_empty(d, "session.sqlite_path", s.sqlite_path.string());
+  if (d.usable("session.partition")) {
+    if (s.partition.empty())
+      d.error("session.partition", "must not be empty");
+    else if (s.partition.size() > UserSessionLimits::max_partition_key)
+      d.error("session.partition", "must be at most " +
+                                       std::to_string(UserSessionLimits::max_partition_key) +
+                                       " bytes, got " + std::to_string(s.partition.size()));
+  }
+  require_positive(d, "session.idle_timeout", s.idle_timeout);
+  require_positive(d, "session.max_lifetime", s.max_lifetime);
+  require_positive(d, "session.cleanup_interval", s.cleanup_interval);
+  if (d.usable("session.max_lifetime") && d.usable("session.idle_timeout") &&
+      s.max_lifetime < s.idle_timeout)
+    d.error("session.max_lifetime", "must be at least session.idle_timeout (" +
+                                        duration_text(s.idle_timeout) + "), got " +
+                                        duration_text(s.max_lifetime));
+  if (d.usable("session.renew_after") && d.usable("session.idle_timeout") &&
+      s.renew_after >= s.idle_timeout)
+    d.error("session.renew_after",
+            "must be shorter than session.idle_timeout (" + duration_text(s.idle_timeout) +
+                "), got " + duration_text(s.renew_after) +
+                "; otherwise active sessions expire before they are renewed");
+  if (d.usable("session.cleanup_batch") && (s.cleanup_batch < 1 || s.cleanup_batch > 100000))
+    d.error("session.cleanup_batch",
+            "must be between 1 and 100000, got " + std::to_string(s.cleanup_batch));
+  if (d.usable("session.cookie_name") && !is_cookie_name(s.cookie_name))
+    d.error("session.cookie_name",
+            "must be a cookie name (visible ASCII without spaces or ()<>@,;:\\\"/[]?={}), got " +
+                quote_for_message(s.cookie_name));
+}
+
+void validate_paths(const Config& c, Diagnostics& d) {
+  require_not_empty(d, "keys.path", c.keys.path.string());
+  if (d.usable("frontend.static_dir") && c.frontend.static_dir) {
+    std::error_code ec;
+    const auto& dir = *c.frontend.static_dir;
+    if (!std::filesystem::is_directory(dir, ec))
+      d.error("frontend.static_dir", "must be an existing directory, got " +
+                                         quote_for_message(dir.string(), 200));
+  }
+  const std::string& base = c.bff.base_path;
+  if (!d.usable("bff.base_path")) return;
+  const bool bad_char = std::any_of(base.begin(), base.end(), [](char ch) {
+    const auto u = static_cast<unsigned char>(ch);
+    return u <= 0x20 || u >= 0x7f || ch == '?' || ch == '#' || ch == '%' || ch == '\\';
+  });
+  if (!base.starts_with('/') || base.ends_with('/') || base.find("//") != std::string::npos ||
+      bad_char)
+    d.error("bff.base_path",
+            "must be a path like \"/bff\": starting with \"/\", not ending with \"/\", without "
+            "spaces, \"//\", \"?\", \"#\" or \"%\", got " +
+                quote_for_message(base));
+}
+
+}  // namespace
+
+void validate(const Config& config, Diagnostics& diagnostics) {
+  validate_server(config.server, diagnostics);
+  validate_network(config, diagnostics);
+  validate_oidc(config.oidc, diagnostics);
+  validate_session(config.session, diagnostics);
+  validate_paths(config, diagnostics);
+}
+
+}  // namespace gatehouse::config

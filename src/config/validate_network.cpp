@@ -1,0 +1,164 @@
+// Addresses and URLs: server.listen, server.public_origin, oidc.authority, and the cookie
+// rules that depend on the origin's scheme.
+#include "config/diagnostics.hpp"
+#include "config/text.hpp"
+
+#include <boost/url/ipv4_address.hpp>
+#include <boost/url/ipv6_address.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace gatehouse::config {
+namespace {
+
+namespace urls = boost::urls;
+
+bool is_lower(std::string_view text) {
+  return std::none_of(text.begin(), text.end(),
+                      [](char c) { return std::isupper(static_cast<unsigned char>(c)) != 0; });
+}
+
+bool is_loopback(const urls::url_view& url) {
+  switch (url.host_type()) {
+    case urls::host_type::ipv4:
+      return url.host_ipv4_address() == urls::ipv4_address::loopback();
+    case urls::host_type::ipv6:
+      return url.host_ipv6_address() == urls::ipv6_address::loopback();
+    case urls::host_type::name: {
+      const auto host = url.encoded_host();
+      return host.size() == 9 && std::equal(host.begin(), host.end(), "localhost",
+                                            [](char a, char b) { return std::tolower(a) == b; });
+    }
+    default:
+      return false;
+  }
+}
+
+bool is_http_scheme(const urls::url_view& url) {
+  return url.scheme_id() == urls::scheme::http || url.scheme_id() == urls::scheme::https;
+}
+
+bool valid_port(std::string_view port) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  return ec == std::errc{} && end == port.data() + port.size() && value >= 1 && value <= 65535;
+}
+
+// Returns the parsed origin when valid, so the cookie rules can look at its scheme and host.
+std::optional<urls::url_view> check_public_origin(const std::string& origin, Diagnostics& d) {
+  const std::string setting = "server.public_origin";
+  if (!d.usable(setting)) return std::nullopt;
+  const std::string got = ", got " + quote_for_message(origin);
+  const auto parsed = urls::parse_uri(origin);
+  if (!parsed || !is_http_scheme(*parsed) || !parsed->has_authority() ||
+      parsed->encoded_host().empty()) {
+    d.error(setting, "must be an origin like \"https://app.example.com\"" + got);
+    return std::nullopt;
+  }
+  const auto& url = *parsed;
+  std::string wrong;
+  if (url.has_userinfo())
+    wrong = "must not contain a user name or password";
+  else if (url.has_port() && !valid_port(url.port()))
+    wrong = "has an invalid port";
+  else if (url.encoded_path() == "/")
+    wrong = "must not end with \"/\" (the redirect URI appends \"/signin-oidc\")";
+  else if (!url.encoded_path().empty() || url.has_query() || url.has_fragment())
+    wrong = "must be an origin only: scheme, host and optional port, no path, query or fragment";
+  else if (!is_lower(origin))
+    wrong = "must be lower case, as browsers send it in the Origin header";
+  else if (url.host_type() == urls::host_type::ipvfuture)
+    wrong = "has an unsupported host";
+  if (!wrong.empty()) {
+    d.error(setting, wrong + got);
+    return std::nullopt;
+  }
+  return url;
+}
+
+void check_authority(const std::string& authority, Diagnostics& d) {
+  const std::string setting = "oidc.authority";
+  if (!d.usable(setting)) return;
+  const std::string got = ", got " + quote_for_message(authority);
+  const auto parsed = urls::parse_uri(authority);
+  if (!parsed || !is_http_scheme(*parsed) || !parsed->has_authority() ||
+      parsed->encoded_host().empty()) {
+    d.error(setting, "must be an absolute http(s) URL" + got);
+    return;
+  }
+  const auto& url = *parsed;
+  if (url.has_userinfo())
+    d.error(setting, "must not contain a user name or password" + got);
+  else if (url.has_port() && !valid_port(url.port()))
+    d.error(setting, "has an invalid port" + got);
+  else if (url.has_query() || url.has_fragment())
+    d.error(setting, "must not have a query or fragment (an OpenID Connect issuer has none)" + got);
+  else if (url.scheme_id() == urls::scheme::http && !is_loopback(url))
+    d.error(setting,
+            "must use https; http is allowed only for 127.0.0.1, ::1 and localhost" + got);
+}
+
+// "host:port" or "[v6]:port"; port 0 picks a free one (handy in tests).
+void check_listen(const std::string& listen, Diagnostics& d) {
+  const std::string setting = "server.listen";
+  if (!d.usable(setting)) return;
+  std::string_view host;
+  std::string_view port;
+  const std::string_view text = listen;
+  bool ok = false;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close != std::string_view::npos && close + 1 < text.size() && text[close + 1] == ':') {
+      host = text.substr(1, close - 1);
+      port = text.substr(close + 2);
+      ok = static_cast<bool>(urls::parse_ipv6_address(host));
+    }
+  } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    ok = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+    });
+  }
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  ok = ok && !port.empty() && ec == std::errc{} && end == port.data() + port.size() &&
+       value <= 65535;
+  if (!ok)
+    d.error(setting, "must be host:port like \"127.0.0.1:8080\", \"0.0.0.0:8443\" or "
+                     "\"[::]:8080\", got " +
+                         quote_for_message(listen));
+}
+
+// A Secure cookie (forced by the __Host-/__Secure- prefixes) is never stored by browsers for a
+// plain-http origin other than localhost: login would loop forever.
+void check_cookie_against_origin(const Config& c, const std::optional<urls::url_view>& origin,
+                                 Diagnostics& d) {
+  if (!origin || origin->scheme_id() != urls::scheme::http || is_loopback(*origin)) return;
+  const auto& name = c.session.cookie_name;
+  if (d.usable("session.cookie_name") &&
+      (name.starts_with("__Host-") || name.starts_with("__Secure-")))
+    d.error("session.cookie_name",
+            quote_for_message(name) +
+                " is a Secure-only cookie, which browsers refuse on the http:// origin " +
+                quote_for_message(c.server.public_origin) +
+                "; use https for server.public_origin or a cookie name without the prefix");
+  else
+    d.warning("server.public_origin",
+              "uses plain http on a non-loopback host: the session cookie crosses the network "
+              "unencrypted");
+}
+
+}  // namespace
+
+void validate_network(const Config& config, Diagnostics& diagnostics) {
+  check_listen(config.server.listen, diagnostics);
+  const auto origin = check_public_origin(config.server.public_origin, diagnostics);
+  check_cookie_against_origin(config, origin, diagnostics);
+  check_authority(config.oidc.authority, diagnostics);
+}
+
+}  // namespace gatehouse::config

@@ -1,0 +1,181 @@
+// One coroutine per connection: read a head (new parser per message), check framing, read the
+// body, call the handler, write, repeat while keep-alive. Requests on a connection are handled
+// strictly one after another, so pipelined requests are answered in order.
+#include "http/detail/beast_parsing.hpp"
+#include "http/detail/response_builder.hpp"
+#include "http/detail/server_state.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <spdlog/spdlog.h>
+
+namespace gatehouse::http::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kMaxLingerBytes = 256 * 1024;
+
+template <class Message, class Stream>
+asio::awaitable<bool> write_message(Stream& stream, Message& m) {
+  auto [ec, n] = co_await bhttp::async_write(stream, m, kAwait);
+  co_return !ec;
+}
+
+template <class Stream>
+asio::awaitable<bool> write(Stream& stream, PreparedResponse& res) {
+  if (auto* s = std::get_if<0>(&res)) co_return co_await write_message(stream, *s);
+  if (auto* e = std::get_if<1>(&res)) co_return co_await write_message(stream, *e);
+  co_return co_await write_message(stream, std::get<2>(res));
+}
+
+asio::awaitable<Response> call_handler(const Handler& handler, Request& request) {
+  bool failed = false;
+  try {
+    co_return co_await handler(request);
+  } catch (const std::exception& e) {
+    spdlog::error("http handler failed on {} {}: {}", request.method, request.path, e.what());
+    failed = true;
+  } catch (...) {
+    spdlog::error("http handler failed on {} {}: unknown exception", request.method,
+                  request.path);
+    failed = true;
+  }
+  (void)failed;
+  co_return text(500, "internal server error\n");
+}
+
+// Answers a refused request and closes. Reading on a little first lets the client receive
+// the answer: closing with unread input makes the kernel send a reset that can eat it.
+template <class Stream>
+asio::awaitable<void> refuse(Stream& stream, beast::flat_buffer& buffer,
+                             const ServerOptions& options, RequestError error) {
+  auto res = prepare_error(error.status, std::move(error.reason));
+  beast::get_lowest_layer(stream).expires_after(options.write_timeout);
+  if (!co_await write(stream, res)) co_return;
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
+  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
+  for (std::size_t drained = 0; drained < kMaxLingerBytes;) {
+    buffer.clear();
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kAwait);
+    if (ec) break;
+    drained += n;
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, Stream& stream,
+                                     const std::string& remote) {
+  const auto& options = s.options;
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  beast::flat_buffer buffer(options.max_header_bytes + kReadChunk);
+  const ParseLimits limits{options.max_header_bytes, options.max_body_bytes};
+  for (bool first = true;; first = false) {
+    slot.idle = true;
+    if (s.stopping) co_return;
+    if (!first && buffer.size() == 0) {  // keep-alive: wait (idle_timeout) for the next request
+      tcp_layer.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kAwait);
+      if (ec) co_return;  // idle timeout, peer closed, or shutdown closed us
+      buffer.commit(n);
+    }
+
+    tcp_layer.expires_after(options.read_timeout);  // the whole head, against slow senders
+    RequestParser parser;
+    configure(parser, limits);
+    auto [head_ec, head_n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
+    if (head_ec) {
+      if (auto error = error_for(head_ec)) co_await refuse(stream, buffer, options, *error);
+      co_return;
+    }
+    slot.idle = false;
+    if (auto error = check_head(parser.get())) {
+      co_await refuse(stream, buffer, options, *error);
+      co_return;
+    }
+    if (!parser.is_done()) {
+      if (parser.get().version() == 11 &&
+          iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+        if (!co_await write_message(stream, go_on)) co_return;
+      }
+      tcp_layer.expires_after(options.read_timeout);
+      auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
+      if (body_ec) {
+        if (auto error = error_for(body_ec)) co_await refuse(stream, buffer, options, *error);
+        co_return;
+      }
+    }
+
+    tcp_layer.expires_never();  // the handler bounds its own work
+    Request request = to_request(parser.release(), remote);
+    Response response = co_await call_handler(s.handler, request);
+    const ResponseContext ctx{.version = request.version,
+                              .head = request.method == "HEAD",
+                              .keep_alive = request.keep_alive && !s.stopping};
+    auto prepared = prepare_response(std::move(response), ctx);
+    tcp_layer.expires_after(options.write_timeout);
+    if (!co_await write(stream, prepared) || !ctx.keep_alive) co_return;
+  }
+}
+
+// Keeps slot.close_socket valid exactly while the stream lives.
+struct CloseHook {
+  CloseHook(ConnectionSlot& s, beast::tcp_stream& stream) : slot(s) {
+    slot.close_socket = [&stream] { stream.close(); };
+  }
+  ~CloseHook() { slot.close_socket = nullptr; }
+  ConnectionSlot& slot;
+};
+
+asio::awaitable<void> serve_plain(ServerStateBase& s, ConnectionSlot& slot, tcp::socket socket,
+                                  const std::string& remote) {
+  beast::tcp_stream stream(std::move(socket));
+  CloseHook hook(slot, stream);
+  co_await serve_requests(s, slot, stream, remote);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> serve_tls(ServerStateBase& s, ConnectionSlot& slot, tcp::socket socket,
+                                const std::string& remote) {
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *s.tls);
+  CloseHook hook(slot, beast::get_lowest_layer(stream));
+  beast::get_lowest_layer(stream).expires_after(s.options.read_timeout);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwait);
+  if (ec) co_return;
+  co_await serve_requests(s, slot, stream, remote);
+  // close_notify; peers often never answer it, so wait only briefly.
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+  co_await stream.async_shutdown(kAwait);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(std::shared_ptr<ServerStateBase> state,
+                                       std::shared_ptr<ConnectionSlot> slot,
+                                       tcp::socket socket) {
+  try {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    const std::string remote = ec ? std::string() : peer.address().to_string();
+    if (state->tls)
+      co_await serve_tls(*state, *slot, std::move(socket), remote);
+    else
+      co_await serve_plain(*state, *slot, std::move(socket), remote);
+  } catch (const std::exception& e) {
+    // Only cancellation or a bug lands here; either way the connection is simply dropped.
+    spdlog::debug("http connection ended: {}", e.what());
+  }
+}
+
+}  // namespace gatehouse::http::detail

@@ -1,0 +1,79 @@
+#include "http/detail/response_builder.hpp"
+
+#include "http/http_date.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace gatehouse::http::detail {
+namespace {
+
+bool server_owned(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection") || iequals(name, "date") || iequals(name, "keep-alive");
+}
+
+bool status_without_body(int status) { return status < 200 || status == 204 || status == 304; }
+
+template <class Body>
+bhttp::response<Body> start(const Response& r, int status, const ResponseContext& ctx) {
+  bhttp::response<Body> m;
+  m.version(ctx.version);
+  m.result(static_cast<unsigned>(status));
+  for (const auto& [name, value] : r.headers) {
+    // A CR or LF in a header would let handler-supplied data split the response.
+    if (server_owned(name) || value.find_first_of("\r\n") != std::string::npos ||
+        name.find_first_of("\r\n:") != std::string::npos)
+      continue;
+    m.insert(name, value);
+  }
+  m.set(bhttp::field::date, http_date(std::chrono::system_clock::now()));
+  m.set("X-Content-Type-Options", "nosniff");
+  m.keep_alive(ctx.keep_alive);
+  return m;
+}
+
+}  // namespace
+
+PreparedResponse prepare_response(Response&& r, const ResponseContext& ctx) {
+  int status = r.status;
+  if (status < 100 || status > 599) {
+    spdlog::error("http handler returned invalid status {}; answering 500", status);
+    return prepare_response(text(500, "internal server error\n"), ctx);
+  }
+  if (status_without_body(status)) return start<bhttp::empty_body>(r, status, ctx);
+
+  if (r.file) {
+    bhttp::file_body::value_type file;
+    boost::system::error_code ec;
+    file.open(r.file->c_str(), boost::beast::file_mode::scan, ec);
+    if (ec) {  // vanished or unreadable since the handler looked: not the client's fault
+      spdlog::warn("http cannot open {}: {}", r.file->string(), ec.message());
+      return prepare_response(text(404, "not found\n"), ctx);
+    }
+    if (ctx.head) {
+      auto m = start<bhttp::empty_body>(r, status, ctx);
+      m.content_length(file.size());
+      return m;
+    }
+    auto m = start<bhttp::file_body>(r, status, ctx);
+    m.body() = std::move(file);
+    m.prepare_payload();
+    return m;
+  }
+  if (ctx.head) {
+    auto m = start<bhttp::empty_body>(r, status, ctx);
+    m.content_length(r.body.size());
+    return m;
+  }
+  auto m = start<bhttp::string_body>(r, status, ctx);
+  m.body() = std::move(r.body);
+  m.prepare_payload();
+  return m;
+}
+
+PreparedResponse prepare_error(int status, std::string reason) {
+  return prepare_response(text(status, std::move(reason) + "\n"),
+                          ResponseContext{.version = 11, .head = false, .keep_alive = false});
+}
+
+}  // namespace gatehouse::http::detail

@@ -1,0 +1,74 @@
+// The HTTP/1.1 server: one coroutine per connection, strict framing, bounded reads, keep-alive
+// and pipelining (answered in order), optional TLS, graceful shutdown.
+//
+// Handlers run on the connection's strand; one handler runs at a time per connection. A handler
+// that throws yields a 500 with a generic body. Protocol errors are answered with a short
+// plain-text reason and `Connection: close`.
+#pragma once
+
+#include "http/message.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gatehouse::http {
+
+struct TlsFiles {
+  std::filesystem::path certificate_chain;  // PEM, leaf first
+  std::filesystem::path private_key;        // PEM
+};
+
+struct ServerOptions {
+  std::vector<std::string> listen{"127.0.0.1:8080"};  // see listen_address.hpp
+  std::size_t max_header_bytes = 16 * 1024;           // larger heads get 431
+  std::size_t max_body_bytes = 1024 * 1024;           // larger bodies get 413
+  std::chrono::milliseconds read_timeout{15'000};     // TLS handshake, a request head, a body
+  std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30'000};    // writing one response
+  std::size_t max_connections = 10'000;               // further connections are closed at once
+  std::optional<TlsFiles> tls;                        // serve HTTPS when set
+};
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+class Server {
+ public:
+  // Throws std::invalid_argument naming the setting when the options are unusable (bad listen
+  // address, unreadable TLS files, zero limits).
+  Server(boost::asio::any_io_executor executor, ServerOptions options, Handler handler);
+  // Closes the listeners and cancels every connection at once (no grace).
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every listen address; throws std::runtime_error naming the address on failure.
+  void listen();
+  // Starts accepting (calls listen() first if needed).
+  void start();
+
+  // The bound port of the first listen address (useful with port 0); 0 before listen().
+  std::uint16_t port() const;
+  std::size_t connection_count() const;
+
+  // Stops accepting, lets requests in progress finish and be answered (with Connection: close),
+  // closes idle keep-alive connections at once, and after `grace` cancels whatever is left.
+  // Completes when every connection is gone.
+  boost::asio::awaitable<void> shutdown(std::chrono::milliseconds grace);
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace gatehouse::http

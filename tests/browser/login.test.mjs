@@ -1,0 +1,183 @@
+// Browser tests: Debian's chromium (never a downloaded browser) driven by playwright-core.
+//   cd tests/browser && npm ci && npm test                      (SPA tests against a stub server)
+//   GATEHOUSE_URL=http://127.0.0.1:8080 npm test                (plus the real login, end to end)
+// The end-to-end test needs gatehouse running with the demo IdP (demo/idp) as its provider.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SPA_DIR = fileURLToPath(new URL('../../demo/spa/', import.meta.url));
+const STEP_TIMEOUT_MS = 15_000;
+
+/** A fresh, throw-away browser profile each time; resolves to { context, close }. */
+async function launch(options = {}) {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'gatehouse-chromium-'));
+  // launchPersistentContext passes our fresh dir as --user-data-dir (launch() refuses that flag).
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    timeout: 30_000,
+    ...options,
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  return {
+    context,
+    async close() {
+      await context.close().catch(() => {});
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+
+/** Serves demo/spa and a fake /bff/user answering whatever `state.user` says. */
+async function startSpaServer(state) {
+  const server = createServer(async (req, res) => {
+    const { pathname } = new URL(req.url, 'http://x');
+    if (pathname === '/bff/user') {
+      state.userCalls.push({ csrf: req.headers['x-csrf'] });
+      // Like gatehouse: no anti-forgery header, no answer.
+      if (req.headers['x-csrf'] !== '1') return res.writeHead(400).end();
+      if (!state.user) return res.writeHead(401).end();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(state.user));
+    }
+    const file = pathname === '/' ? 'index.html' : pathname.slice(1);
+    if (!['index.html', 'app.js', 'style.css'].includes(file)) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] });
+    res.end(await readFile(join(SPA_DIR, file)));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }),
+  };
+}
+
+describe('demo SPA in chromium (stub /bff/user)', { timeout: 90_000 }, () => {
+  const state = { user: null, userCalls: [] };
+  let spa;
+  let browser;
+  before(async () => {
+    spa = await startSpaServer(state);
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await spa?.close();
+  });
+
+  test('signed out: shows the Log in button when /bff/user answers 401', async () => {
+    state.user = null;
+    state.userCalls.length = 0;
+    const page = await browser.context.newPage();
+    await page.goto(spa.url);
+    await page.locator('#login').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#login').getAttribute('href'), '/bff/login?returnUrl=/');
+    assert.equal(await page.locator('#login').textContent(), 'Log in');
+    assert.equal(await page.locator('#status').textContent(), 'Not signed in.');
+    assert.equal(await page.locator('#logout').isVisible(), false);
+    assert.deepEqual(state.userCalls, [{ csrf: '1' }], 'one /bff/user call carrying X-CSRF: 1');
+    await page.close();
+  });
+
+  test('signed in: shows the name, the claims and the logout link', async () => {
+    state.user = [
+      { type: 'sub', value: 'alice' },
+      { type: 'name', value: 'Alice Example' },
+      { type: 'note', value: '<img src=x onerror="window.pwned=1">' },
+      { type: 'bff:logout_url', value: '/bff/logout?sid=abc123' },
+      { type: 'bff:session_expires_in', value: 1800 },
+    ];
+    const page = await browser.context.newPage();
+    await page.goto(spa.url);
+    await page.locator('#user-name').filter({ hasText: 'Alice Example' }).waitFor();
+    assert.equal(await page.locator('#login').isVisible(), false);
+    assert.equal(await page.locator('#logout').getAttribute('href'), '/bff/logout?sid=abc123');
+    const rows = await page.locator('#claims tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+    assert.deepEqual(rows[0], ['sub', 'alice']);
+    assert.deepEqual(rows[4], ['bff:session_expires_in', '1800']);
+    assert.equal(await page.evaluate(() => window.pwned), undefined, 'claim values are text, not HTML');
+    assert.match(await page.locator('#status').textContent(), /Signed in\. The session expires in 30 min/);
+    await page.close();
+  });
+
+  test('a logout URL pointing off-site is ignored', async () => {
+    state.user = [{ type: 'sub', value: 'x' }, { type: 'bff:logout_url', value: 'https://evil.example/' }];
+    const page = await browser.context.newPage();
+    await page.goto(spa.url);
+    await page.locator('#user-name').filter({ hasText: 'x' }).waitFor();
+    assert.equal(await page.locator('#logout').getAttribute('href'), '/bff/logout');
+    await page.close();
+  });
+});
+
+describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
+  const base = process.env.GATEHOUSE_URL;
+
+  test('log in as alice, read claims, check the cookie, log out', async (t) => {
+    if (!base) {
+      t.skip('GATEHOUSE_URL is not set: start gatehouse with the demo IdP and set it, e.g. GATEHOUSE_URL=http://127.0.0.1:8080');
+      return;
+    }
+    const https = new URL(base).protocol === 'https:';
+    // Self-signed development certificates are expected on https.
+    const browser = await launch({ ignoreHTTPSErrors: https });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(base);
+      await page.locator('#login').click();
+
+      // The demo IdP's login form (demo/idp/server.mjs).
+      await page.locator('input[name=login]').fill(process.env.GATEHOUSE_TEST_USER ?? 'alice');
+      await page.locator('input[name=password]').fill(process.env.GATEHOUSE_TEST_PASSWORD ?? 'alice');
+      await page.locator('button[type=submit]').click();
+
+      await page.waitForURL((url) => url.origin === new URL(base).origin);
+      await page.locator('#claims').waitFor({ state: 'visible' });
+      const claims = Object.fromEntries(await page.locator('#claims tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])));
+      assert.ok(claims.sub, `sub claim in ${JSON.stringify(claims)}`);
+      assert.ok(claims.name, `name claim in ${JSON.stringify(claims)}`);
+      assert.equal(await page.locator('#user-name').textContent(), claims.name);
+      assert.ok(claims['bff:logout_url'], 'bff:logout_url claim');
+
+      // The IdP shares the host (cookies ignore ports), so leave its idp_* cookies out.
+      const wanted = process.env.GATEHOUSE_COOKIE_NAME;
+      const cookies = (await browser.context.cookies(base))
+        .filter((c) => (wanted ? c.name === wanted : !c.name.startsWith('idp_')));
+      assert.ok(cookies.length >= 1, 'gatehouse set a session cookie');
+      for (const c of cookies) {
+        if (https) assert.ok(c.name.startsWith('__Host-'), `${c.name}: __Host- prefix on https`);
+        assert.equal(c.httpOnly, true, `${c.name}: HttpOnly`);
+        assert.ok(['Lax', 'Strict'].includes(c.sameSite), `${c.name}: SameSite is ${c.sameSite}`);
+        assert.equal(c.path, '/', `${c.name}: Path`);
+        if (https) assert.equal(c.secure, true, `${c.name}: Secure`);
+      }
+
+      await page.locator('#logout').click();
+      // Via the IdP's end-session endpoint and back to the SPA, signed out.
+      await page.waitForURL((url) => url.origin === new URL(base).origin && url.pathname === '/');
+      await page.locator('#login').waitFor({ state: 'visible' });
+      const status = await page.evaluate(async () =>
+        (await fetch('/bff/user', { headers: { 'X-CSRF': '1' }, credentials: 'same-origin' })).status);
+      assert.equal(status, 401);
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -1,0 +1,417 @@
+// Drives the demo IdP (demo/idp/server.mjs) as a scripted confidential client: fetch plus a
+// small cookie jar, no browser. Run: cd demo/idp && npm ci && npm test
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { constants, createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const SERVER = fileURLToPath(new URL('../../demo/idp/server.mjs', import.meta.url));
+const CLIENT_ID = 'gatehouse-demo';
+const CLIENT_SECRET = 'dev-secret-change-me';
+const REQUEST_TIMEOUT_MS = 5000;
+
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+const decodeJwt = (jwt) => {
+  const [h, p] = jwt.split('.');
+  return { header: JSON.parse(Buffer.from(h, 'base64url')), payload: JSON.parse(Buffer.from(p, 'base64url')) };
+};
+
+/** Starts the IdP as a child process on a free port; resolves when it prints its ready line. */
+async function startIdp(env = {}) {
+  const child = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, IDP_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', (d) => { output += d; });
+  const issuer = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`idp did not start in 10 s:\n${output}`)), 10_000);
+    child.stdout.on('data', (d) => {
+      output += d;
+      const m = /idp listening on (\S+)/.exec(output);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`idp exited (${code}):\n${output}`)); });
+  });
+  return {
+    issuer,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      return code;
+    },
+  };
+}
+
+/** A stand-in for gatehouse: records back-channel logout POSTs; nothing else is served. */
+async function startRelyingParty() {
+  const logouts = [];
+  const server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    if (req.method === 'POST' && req.url === '/bff/backchannel') {
+      logouts.push({ contentType: req.headers['content-type'], form: new URLSearchParams(body) });
+      res.writeHead(200).end();
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    logouts,
+    close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }),
+  };
+}
+
+/** Minimal cookie jar honouring Path, which is enough for one loopback host. */
+class CookieJar {
+  #cookies = new Map(); // `${name};${path}` -> { name, value, path }
+
+  store(res) {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';').map((s) => s.trim());
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      const attr = (n) => attrs.find((a) => a.toLowerCase().startsWith(`${n}=`))?.split('=')[1];
+      const path = attr('path') ?? '/';
+      const expires = attr('expires');
+      const key = `${name};${path}`;
+      if (!value || (expires && Date.parse(expires) <= Date.now())) this.#cookies.delete(key);
+      else this.#cookies.set(key, { name, value, path, line });
+    }
+  }
+
+  header(url) {
+    const { pathname } = new URL(url);
+    return [...this.#cookies.values()]
+      .filter((c) => pathname === c.path || pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+      .map((c) => `${c.name}=${c.value}`).join('; ');
+  }
+
+  all() { return [...this.#cookies.values()]; }
+}
+
+class Client {
+  constructor(issuer, origin, { auth = 'client_secret_basic' } = {}) {
+    this.issuer = issuer;
+    this.redirectUri = `${origin}/signin-oidc`;
+    this.postLogoutRedirectUri = `${origin}/signout-callback-oidc`;
+    this.auth = auth;
+    this.jar = new CookieJar();
+  }
+
+  async discover() {
+    const res = await fetch(`${this.issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    assert.equal(res.status, 200);
+    this.meta = await res.json();
+    return this.meta;
+  }
+
+  /** A browser-like request: manual redirects, cookies from the jar. */
+  async browse(url, { method = 'GET', form } = {}) {
+    const headers = { cookie: this.jar.header(url) };
+    let body;
+    if (form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(form).toString();
+    }
+    const res = await fetch(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    this.jar.store(res);
+    if (process.env.DEBUG_IDP_TEST) console.error( // DEBUG_IDP_TEST=1 npm test: trace every hop
+      method, url, headers.cookie, '->', res.status, res.headers.get('location'));
+    return res;
+  }
+
+  /** Follows redirects from `res` until one leaves the IdP (returned as a URL) or a page is shown. */
+  async follow(res) {
+    for (let hops = 0; hops < 10; hops++) {
+      if (![302, 303].includes(res.status)) return { page: res, html: await res.text() };
+      const location = new URL(res.headers.get('location'), res.url);
+      if (location.origin !== new URL(this.issuer).origin) return { location };
+      res = await this.browse(location.href);
+    }
+    throw new Error('too many redirects');
+  }
+
+  /** Authorization request with PKCE S256, state and nonce; logs in with the given user. */
+  async authorize({ login = 'alice', password = 'alice', scope = 'openid profile email offline_access', extra = {} } = {}) {
+    const verifier = b64url(randomBytes(32));
+    const state = b64url(randomBytes(16));
+    const nonce = b64url(randomBytes(16));
+    const url = new URL(this.meta.authorization_endpoint);
+    url.search = new URLSearchParams({
+      response_type: 'code', client_id: CLIENT_ID, redirect_uri: this.redirectUri, scope, state, nonce,
+      code_challenge: b64url(createHash('sha256').update(verifier).digest()), code_challenge_method: 'S256', ...extra,
+    });
+    let step = await this.follow(await this.browse(url.href));
+    if (step.page) {
+      assert.equal(step.page.status, 200, step.html);
+      const action = /<form method="post" action="([^"]+)"/.exec(step.html)?.[1];
+      assert.ok(action && /name="login"/.test(step.html) && /name="password"/.test(step.html), `no login form:\n${step.html}`);
+      const res = await this.browse(new URL(action, this.issuer).href, { method: 'POST', form: { login, password } });
+      step = await this.follow(res);
+    }
+    return { ...step, verifier, state, nonce };
+  }
+
+  async tokenRequest(endpoint, params) {
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const body = new URLSearchParams(params);
+    if (this.auth === 'client_secret_basic') {
+      // RFC 6749 2.3.1: id and secret are form-urlencoded before base64.
+      const cred = `${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`;
+      headers.authorization = `Basic ${Buffer.from(cred).toString('base64')}`;
+    } else {
+      body.set('client_id', CLIENT_ID);
+      body.set('client_secret', CLIENT_SECRET);
+    }
+    const res = await fetch(endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  }
+
+  async verifyJwt(jwt) {
+    const { header, payload } = decodeJwt(jwt);
+    const jwks = await (await fetch(this.meta.jwks_uri, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).json();
+    const jwk = jwks.keys.find((k) => k.kid === header.kid);
+    assert.ok(jwk, `no key ${header.kid} in jwks`);
+    assert.equal(jwk.alg, header.alg);
+    const [h, p, s] = jwt.split('.');
+    const key = createPublicKey({ key: jwk, format: 'jwk' });
+    const opts = {
+      RS256: { key },
+      PS256: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+      ES256: { key, dsaEncoding: 'ieee-p1363' },
+    }[header.alg];
+    assert.ok(verify('sha256', Buffer.from(`${h}.${p}`), opts, Buffer.from(s, 'base64url')), 'bad JWT signature');
+    return { header, payload };
+  }
+
+  /** Full login: authorize, assert the callback, redeem the code. */
+  async login(opts) {
+    const { location, verifier, state, nonce } = await this.authorize(opts);
+    assert.ok(location, 'expected a redirect back to the client');
+    assert.equal(`${location.origin}${location.pathname}`, this.redirectUri);
+    assert.equal(location.searchParams.get('state'), state);
+    assert.equal(location.searchParams.get('iss'), this.issuer);
+    const code = location.searchParams.get('code');
+    assert.ok(code, `no code in ${location}`);
+    const res = await this.tokenRequest(this.meta.token_endpoint, {
+      grant_type: 'authorization_code', code, redirect_uri: this.redirectUri, code_verifier: verifier,
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    const idToken = await this.verifyJwt(res.json.id_token);
+    assert.equal(idToken.payload.nonce, nonce);
+    return { tokens: res.json, idToken };
+  }
+
+  /** RP-initiated logout, confirming like the auto-submitting page does; returns the final redirect. */
+  async logout(idTokenHint, state = 'after-logout') {
+    const url = new URL(this.meta.end_session_endpoint);
+    url.search = new URLSearchParams({ id_token_hint: idTokenHint, post_logout_redirect_uri: this.postLogoutRedirectUri, state });
+    const page = await this.browse(url.href);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    const action = /<form id="op.logoutForm" method="post" action="([^"]+)"/.exec(html)?.[1];
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+    assert.ok(action && xsrf, `no logout form:\n${html}`);
+    const res = await this.browse(new URL(action, this.issuer).href, { method: 'POST', form: { xsrf, logout: 'yes' } });
+    assert.equal(res.status, 303);
+    return new URL(res.headers.get('location'));
+  }
+}
+
+describe('demo IdP (RS256, client_secret_basic)', { timeout: 60_000 }, () => {
+  let rp;
+  let idp;
+  before(async () => {
+    rp = await startRelyingParty();
+    idp = await startIdp({ GATEHOUSE_ORIGIN: rp.origin });
+  });
+  after(async () => {
+    const code = await idp?.stop();
+    await rp?.close();
+    assert.equal(code, 0, 'idp should exit cleanly on SIGTERM');
+  });
+
+  test('discovery advertises what gatehouse needs', async () => {
+    const meta = await new Client(idp.issuer, rp.origin).discover();
+    assert.equal(meta.issuer, idp.issuer);
+    assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
+    assert.deepEqual(meta.response_types_supported, ['code']);
+    assert.deepEqual(meta.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
+    assert.deepEqual(meta.id_token_signing_alg_values_supported, ['RS256']);
+    for (const s of ['openid', 'profile', 'email', 'offline_access']) assert.ok(meta.scopes_supported.includes(s), s);
+    assert.ok(meta.end_session_endpoint);
+    assert.ok(meta.revocation_endpoint);
+    assert.equal(meta.backchannel_logout_supported, true);
+    assert.equal(meta.backchannel_logout_session_supported, true);
+  });
+
+  test('a wrong password shows the form again with an error', async () => {
+    const c = new Client(idp.issuer, rp.origin);
+    await c.discover();
+    const { page, html } = await c.authorize({ password: 'wrong' });
+    assert.equal(page.status, 200);
+    assert.match(html, /Invalid username or password/);
+    assert.match(html, /name="login"/);
+  });
+
+  test('the authorization request requires PKCE', async () => {
+    const c = new Client(idp.issuer, rp.origin);
+    await c.discover();
+    const url = new URL(c.meta.authorization_endpoint);
+    url.search = new URLSearchParams({ response_type: 'code', client_id: CLIENT_ID, redirect_uri: c.redirectUri, scope: 'openid', state: 's' });
+    const { location } = await c.follow(await c.browse(url.href));
+    assert.equal(location.searchParams.get('error'), 'invalid_request');
+    assert.match(location.searchParams.get('error_description'), /PKCE/);
+  });
+
+  test('code flow: tokens, refresh, userinfo, revocation, RP-initiated logout', async () => {
+    const c = new Client(idp.issuer, rp.origin);
+    await c.discover();
+    const { tokens, idToken } = await c.login();
+    assert.equal(tokens.token_type, 'Bearer');
+    assert.ok(tokens.access_token, 'access_token');
+    assert.ok(tokens.refresh_token, 'refresh_token');
+    assert.ok(tokens.expires_in > 0);
+    const claims = idToken.payload;
+    assert.equal(claims.iss, idp.issuer);
+    assert.equal(claims.aud, CLIENT_ID);
+    assert.equal(claims.sub, 'alice');
+    assert.equal(claims.name, 'Alice Example');
+    assert.equal(claims.email, 'alice@example.com');
+    assert.ok(claims.sid, 'ID token carries sid');
+    for (const k of c.jar.all()) assert.doesNotMatch(k.line, /;\s*secure/i, `${k.name} must work over http`);
+
+    const me = await fetch(c.meta.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(me.status, 200);
+    assert.equal((await me.json()).preferred_username, 'alice');
+
+    const refreshed = await c.tokenRequest(c.meta.token_endpoint, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.json));
+    assert.ok(refreshed.json.access_token);
+    assert.notEqual(refreshed.json.access_token, tokens.access_token);
+    // A confidential client's refresh token is only rotated past 70 % of its lifetime.
+    assert.equal(refreshed.json.refresh_token, tokens.refresh_token);
+    const refreshToken = refreshed.json.refresh_token;
+    const newId = await c.verifyJwt(refreshed.json.id_token);
+    assert.equal(newId.payload.sid, claims.sid, 'refresh keeps the session id');
+
+    const revoked = await c.tokenRequest(c.meta.revocation_endpoint, { token: refreshToken, token_type_hint: 'refresh_token' });
+    assert.equal(revoked.status, 200);
+    const again = await c.tokenRequest(c.meta.token_endpoint, { grant_type: 'refresh_token', refresh_token: refreshToken });
+    assert.equal(again.status, 400);
+    assert.equal(again.json.error, 'invalid_grant');
+    // Revoking the refresh token revokes its grant, access tokens included.
+    const meAfter = await fetch(c.meta.userinfo_endpoint, { headers: { authorization: `Bearer ${refreshed.json.access_token}` } });
+    assert.equal(meAfter.status, 401);
+
+    const landed = await c.logout(tokens.id_token, 'st-1');
+    assert.equal(`${landed.origin}${landed.pathname}`, c.postLogoutRedirectUri);
+    assert.equal(landed.searchParams.get('state'), 'st-1');
+
+    // The IdP session is gone: the next authorization request asks for a login again.
+    const next = await c.authorize({ password: 'wrong' });
+    assert.match(next.html ?? '', /name="password"/);
+  });
+
+  test('bob can log in too and gets his own claims', async () => {
+    const c = new Client(idp.issuer, rp.origin);
+    await c.discover();
+    const { idToken } = await c.login({ login: 'bob', password: 'bob' });
+    assert.equal(idToken.payload.sub, 'bob');
+    assert.equal(idToken.payload.email, 'bob@example.com');
+  });
+
+  test('end-session POSTs a logout_token to the back-channel URI on 127.0.0.1', async () => {
+    const c = new Client(idp.issuer, rp.origin);
+    await c.discover();
+    const { tokens, idToken } = await c.login();
+    const before = rp.logouts.length;
+    await c.logout(tokens.id_token);
+    // oidc-provider awaits back-channel delivery before redirecting, so it has arrived by now.
+    const received = rp.logouts.slice(before);
+    assert.equal(received.length, 1, `expected one back-channel POST; idp output:\n${idp.output()}`);
+    assert.match(received[0].contentType, /^application\/x-www-form-urlencoded/);
+    const logoutToken = received[0].form.get('logout_token');
+    assert.ok(logoutToken, 'logout_token form field');
+    const { header, payload } = await c.verifyJwt(logoutToken);
+    assert.equal(header.typ, 'logout+jwt');
+    assert.equal(payload.iss, idp.issuer);
+    assert.equal(payload.aud, CLIENT_ID);
+    assert.equal(payload.sub, 'alice');
+    assert.equal(payload.sid, idToken.payload.sid);
+    assert.ok(payload.jti);
+    assert.equal(payload.nonce, undefined);
+    assert.deepEqual(payload.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
+  });
+});
+
+describe('demo IdP (ES256, client_secret_post, short tokens, strict offline_access)', { timeout: 60_000 }, () => {
+  let idp;
+  const origin = 'http://127.0.0.1:1'; // never contacted: no back-channel logout in this suite
+  before(async () => {
+    idp = await startIdp({
+      GATEHOUSE_ORIGIN: origin, IDP_SIGNING_ALG: 'ES256', IDP_TOKEN_AUTH: 'client_secret_post',
+      IDP_TTL_ID_TOKEN: '30', IDP_TTL_ACCESS_TOKEN: '20', IDP_STRICT_OFFLINE_ACCESS: '1',
+    });
+  });
+  after(async () => { await idp?.stop(); });
+
+  test('ES256 ID token, client_secret_post, the configured lifetimes', async () => {
+    const c = new Client(idp.issuer, origin, { auth: 'client_secret_post' });
+    const meta = await c.discover();
+    assert.deepEqual(meta.id_token_signing_alg_values_supported, ['ES256']);
+    const { tokens, idToken } = await c.login({ scope: 'openid profile' });
+    assert.equal(idToken.header.alg, 'ES256');
+    assert.equal(idToken.payload.exp - idToken.payload.iat, 30);
+    assert.equal(tokens.expires_in, 20);
+    // Strict mode: no offline_access granted, so no refresh token.
+    assert.equal(tokens.refresh_token, undefined);
+  });
+
+  test('strict mode: offline_access with prompt=consent yields a refresh token', async () => {
+    const c = new Client(idp.issuer, origin, { auth: 'client_secret_post' });
+    await c.discover();
+    const { tokens } = await c.login({ extra: { prompt: 'consent' } });
+    assert.ok(tokens.refresh_token);
+    assert.match(tokens.scope, /offline_access/);
+  });
+
+  test('a wrong client secret is refused with invalid_client', async () => {
+    // Note: oidc-provider treats client_secret_basic and client_secret_post as interchangeable
+    // for a secret-holding client, so only the secret itself is checked here.
+    const c = new Client(idp.issuer, origin, { auth: 'client_secret_post' });
+    await c.discover();
+    const res = await fetch(c.meta.token_endpoint, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: CLIENT_ID, client_secret: 'wrong' }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).error, 'invalid_client');
+  });
+});
+
+describe('demo IdP (PS256)', { timeout: 60_000 }, () => {
+  let idp;
+  const origin = 'http://127.0.0.1:1';
+  before(async () => { idp = await startIdp({ GATEHOUSE_ORIGIN: origin, IDP_SIGNING_ALG: 'PS256' }); });
+  after(async () => { await idp?.stop(); });
+
+  test('PS256 ID token verifies against the JWKS', async () => {
+    const c = new Client(idp.issuer, origin);
+    await c.discover();
+    const { idToken } = await c.login();
+    assert.equal(idToken.header.alg, 'PS256');
+  });
+});
