@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-asan bench demo format clean
+.PHONY: all deps build test test-cpp test-node test-asan bench demo format clean
 
 all: build
 
@@ -17,9 +17,20 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Every test: unit, conformance, integration.
-test: build
+# Every test: C++ unit, conformance and integration tests, then the Node-side tests (the dev
+# identity provider driven by a scripted client, the sample SPA in headless Chromium).
+test: test-cpp test-node
+
+test-cpp: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 600
+
+NPM_CI = npm ci --no-audit --no-fund --loglevel=error
+test-node:
+	@./scripts/install-deps.sh node
+	cd demo/idp && $(NPM_CI)
+	cd tests/browser && $(NPM_CI)
+	cd demo/idp && npm test
+	cd tests/browser && npm test
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan: deps

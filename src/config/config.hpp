@@ -52,7 +52,8 @@ struct SessionConfig {
   std::chrono::milliseconds max_lifetime = std::chrono::hours{8};
   std::chrono::milliseconds cleanup_interval = std::chrono::minutes{10};
   std::int64_t cleanup_batch = 1000;
-  std::chrono::milliseconds renew_after = std::chrono::minutes{1};  // at most one sliding-expiry write per interval
+  // Sliding expiry is written at most once per this interval, not on every request.
+  std::chrono::milliseconds renew_after = std::chrono::minutes{1};
   std::string cookie_name = "__Host-gatehouse";
   SameSite same_site = SameSite::lax;
 

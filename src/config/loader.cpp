@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <system_error>
@@ -81,6 +82,8 @@ ParseResult<Value> value_from_toml(const Setting& setting, const toml::node& nod
 }
 
 std::string suggestion(std::string_view wrong, const std::vector<std::string>& candidates) {
+  // No typo is this long, and edit distance is quadratic: a huge key must not stall start-up.
+  if (wrong.size() > 64) return {};
   const std::string* best = nullptr;
   std::size_t best_distance = std::max<std::size_t>(2, wrong.size() / 3) + 1;
   for (const auto& c : candidates) {
@@ -96,38 +99,53 @@ std::vector<std::string> setting_names() {
   return out;
 }
 
+// Keys may be quoted TOML strings holding anything; echo only bare-key-shaped ones verbatim.
+std::string printable(std::string_view key) {
+  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  return bare && key.size() <= 64 ? std::string(key) : quote_for_message(key, 64);
+}
+
 void unknown_key(std::string_view section, std::string_view key, const std::string& where,
                  Diagnostics& d) {
   const std::string name =
-      section.empty() ? std::string(key) : std::string(section) + "." + std::string(key);
+      section.empty() ? printable(key) : std::string(section) + "." + printable(key);
   // The right key in the wrong section is the likeliest slip, so check that before typos.
-  for (const auto& s : all_settings()) {
-    if (s.key != key) continue;
-    d.error_at(where, "unknown setting " + name + " — did you mean " + s.name() + "? (" +
-                          std::string(key) + " belongs in [" + std::string(s.section) + "])");
+  std::string elsewhere;
+  for (const auto& s : all_settings())
+    if (s.key == key) elsewhere += (elsewhere.empty() ? "" : " or ") + s.name();
+  if (!elsewhere.empty()) {
+    d.error_at(where, "unknown setting " + name + " — did you mean " + elsewhere + "?");
     return;
   }
   d.error_at(where, "unknown setting " + name + suggestion(name, setting_names()));
 }
 
-void apply_section(std::string_view section, const toml::table& table, std::string_view source,
-                   Config& config, Diagnostics& d) {
-  // toml++ iterates keys alphabetically; report in file order instead.
-  std::vector<std::pair<std::string_view, const toml::node*>> entries;
-  for (const auto& [key, node] : table) entries.emplace_back(key.str(), &node);
+using Entries = std::vector<std::pair<const toml::key*, const toml::node*>>;
+
+// toml++ iterates keys alphabetically; problems read better in file order.
+Entries in_file_order(const toml::table& table) {
+  Entries entries;
+  for (const auto& [key, node] : table) entries.emplace_back(&key, &node);
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-    const auto& pa = a.second->source().begin;
-    const auto& pb = b.second->source().begin;
+    const auto& pa = a.first->source().begin;
+    const auto& pb = b.first->source().begin;
     return std::tie(pa.line, pa.column) < std::tie(pb.line, pb.column);
   });
-  for (const auto& [key, node] : entries) {
-    const std::string where = location_of(node->source(), source);
-    const Setting* setting = find_setting(section, key);
+  return entries;
+}
+
+void apply_section(std::string_view section, const toml::table& table, std::string_view source,
+                   Config& config, Diagnostics& d) {
+  for (const auto& [key, node] : in_file_order(table)) {
+    const Setting* setting = find_setting(section, key->str());
     if (!setting) {
-      unknown_key(section, key, where, d);
+      unknown_key(section, key->str(), location_of(key->source(), source), d);
       continue;
     }
-    d.set_origin(setting->name(), where, {});
+    // Point at the value: that is what is wrong when conversion or validation fails.
+    d.set_origin(setting->name(), location_of(node->source(), source), {});
     auto value = value_from_toml(*setting, *node);
     if (!value) {
       d.error(setting->name(), std::move(value.error));
@@ -139,22 +157,24 @@ void apply_section(std::string_view section, const toml::table& table, std::stri
 
 void apply_document(const toml::table& root, std::string_view source, Config& config,
                     Diagnostics& d) {
-  for (const auto& [name, node] : root) {
-    const std::string where = location_of(node.source(), source);
-    const auto& sections = all_sections();
-    const bool known = std::find(sections.begin(), sections.end(), name.str()) != sections.end();
-    if (const auto* table = node.as_table(); table && known) {
-      apply_section(name.str(), *table, source, config, d);
+  const auto& sections = all_sections();
+  for (const auto& [key, node] : in_file_order(root)) {
+    const std::string_view name = key->str();
+    const std::string where = location_of(key->source(), source);
+    const bool known = std::find(sections.begin(), sections.end(), name) != sections.end();
+    if (const auto* table = node->as_table(); table && known) {
+      apply_section(name, *table, source, config, d);
     } else if (known) {
-      d.error_at(where, "[" + std::string(name.str()) + "] must be a section (a table), got " +
-                            std::string(type_name(node)));
-    } else if (node.is_table()) {
-      const std::vector<std::string> names(sections.begin(), sections.end());
-      d.error_at(where, "unknown section [" + std::string(name.str()) + "]" +
-                            suggestion(name.str(), names));
+      d.error_at(where, "[" + printable(name) + "] must be a section (a table), got " +
+                            std::string(type_name(*node)));
+    } else if (node->is_table()) {
+      std::vector<std::string> names;
+      for (const auto section : sections) names.push_back("[" + std::string(section) + "]");
+      const std::string wrong = "[" + printable(name) + "]";
+      d.error_at(where, "unknown section " + wrong + suggestion(wrong, names));
     } else {
       // A top-level key: settings always live in a section.
-      unknown_key("", name.str(), where, d);
+      unknown_key("", name, where, d);
     }
   }
 }
@@ -162,7 +182,10 @@ void apply_document(const toml::table& root, std::string_view source, Config& co
 void apply_environment(const Environment& env, Config& config, Diagnostics& d) {
   std::vector<std::string> env_names;
   for (const auto& s : all_settings()) env_names.push_back(s.env_var());
-  for (const auto& [name, text] : env) {
+  for (const auto& entry : env) {
+    // Named, not a structured binding: clang 14 cannot capture those in the lambda below.
+    const std::string& name = entry.first;
+    const std::string& text = entry.second;
     const Setting* setting = find_setting_by_env(name);
     if (!setting) {
       // Only our own sections' prefixes are ours to police; GATEHOUSE_CONFIG and friends may
@@ -171,8 +194,7 @@ void apply_environment(const Environment& env, Config& config, Diagnostics& d) {
         const auto section_prefix = known.substr(0, known.find('_', 10) + 1);
         return name.starts_with(section_prefix);
       });
-      if (ours)
-        d.error_at("environment", "unknown variable " + name + suggestion(name, env_names));
+      if (ours) d.error_at("environment", "unknown variable " + name + suggestion(name, env_names));
       continue;
     }
     d.set_origin(setting->name(), {}, name);
@@ -193,9 +215,9 @@ void check_required(Diagnostics& d) {
   }
 }
 
-bool contains_client_secret(const toml::table& root) {
+const toml::node* client_secret_in(const toml::table& root) {
   const auto* oidc = root.get_as<toml::table>("oidc");
-  return oidc && oidc->contains("client_secret");
+  return oidc ? oidc->get("client_secret") : nullptr;
 }
 
 // `file_perms` is set when the text came from a file, for the secret-exposure warning.
@@ -207,11 +229,11 @@ LoadResult load(std::string_view toml_text, std::string_view source, const Envir
     const toml::table root = toml::parse(toml_text, source);
     apply_document(root, source, config, d);
     using P = std::filesystem::perms;
-    if (file_perms && (*file_perms & (P::group_read | P::others_read)) != P::none &&
-        contains_client_secret(root))
-      d.warning_at(std::string(source),
-                   "is readable by group or others and contains oidc.client_secret; chmod 600 "
-                   "it or pass the secret in GATEHOUSE_OIDC_CLIENT_SECRET",
+    const auto* secret = client_secret_in(root);
+    if (secret && file_perms && (*file_perms & (P::group_read | P::others_read)) != P::none)
+      d.warning_at(location_of(secret->source(), source),
+                   "is in a file readable by group or others; chmod 600 the file or pass the "
+                   "secret in GATEHOUSE_OIDC_CLIENT_SECRET instead",
                    "oidc.client_secret");
   } catch (const toml::parse_error& e) {
     // Nothing after a syntax error is trustworthy; report only that.

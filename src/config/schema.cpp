@@ -34,8 +34,12 @@ std::string_view name_of(E value) {
 }
 
 // Stores a converted value; value_from_text/value_from_env guarantee the alternative.
-void store(std::string& field, Value v) { field = std::get<std::string>(std::move(v)); }
-void store(std::filesystem::path& field, Value v) { field = std::get<std::string>(std::move(v)); }
+void store(std::string& field, Value v) {
+  field = std::get<std::string>(std::move(v));
+}
+void store(std::filesystem::path& field, Value v) {
+  field = std::get<std::string>(std::move(v));
+}
 void store(std::optional<std::filesystem::path>& field, Value v) {
   auto text = std::get<std::string>(std::move(v));
   // An empty value (typically GATEHOUSE_..._DIR="") unsets an optional path.
@@ -44,22 +48,32 @@ void store(std::optional<std::filesystem::path>& field, Value v) {
 void store(std::chrono::milliseconds& field, Value v) {
   field = std::get<std::chrono::milliseconds>(v);
 }
-void store(std::uint64_t& field, Value v) { field = std::get<std::uint64_t>(v); }
-void store(std::int64_t& field, Value v) { field = std::get<std::int64_t>(v); }
-void store(bool& field, Value v) { field = std::get<bool>(v); }
+void store(std::uint64_t& field, Value v) {
+  field = std::get<std::uint64_t>(v);
+}
+void store(std::int64_t& field, Value v) {
+  field = std::get<std::int64_t>(v);
+}
+void store(bool& field, Value v) {
+  field = std::get<bool>(v);
+}
 void store(std::vector<std::string>& field, Value v) {
   field = std::get<std::vector<std::string>>(std::move(v));
 }
 template <class E>
-  requires std::is_enum_v<E>
+requires std::is_enum_v<E>
 void store(E& field, Value v) {
   const auto& text = std::get<std::string>(v);
   for (const auto& [name, e] : names_of(E{}))
     if (name == text) field = e;
 }
 
-std::optional<std::string> render(const std::string& v) { return toml_string(v); }
-std::optional<std::string> render(const std::filesystem::path& v) { return toml_string(v.string()); }
+std::optional<std::string> render(const std::string& v) {
+  return toml_string(v);
+}
+std::optional<std::string> render(const std::filesystem::path& v) {
+  return toml_string(v.string());
+}
 std::optional<std::string> render(const std::optional<std::filesystem::path>& v) {
   if (!v) return std::nullopt;
   return toml_string(v->string());
@@ -67,25 +81,53 @@ std::optional<std::string> render(const std::optional<std::filesystem::path>& v)
 std::optional<std::string> render(std::chrono::milliseconds v) {
   return toml_string(format_duration(v));
 }
-std::optional<std::string> render(std::uint64_t v) { return toml_string(format_size(v)); }
-std::optional<std::string> render(std::int64_t v) { return std::to_string(v); }
-std::optional<std::string> render(bool v) { return v ? "true" : "false"; }
+std::optional<std::string> render(std::uint64_t v) {
+  return toml_string(format_size(v));
+}
+std::optional<std::string> render(std::int64_t v) {
+  return std::to_string(v);
+}
+std::optional<std::string> render(bool v) {
+  return v ? "true" : "false";
+}
 std::optional<std::string> render(const std::vector<std::string>& v) {
   std::string out = "[";
   for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + toml_string(v[i]);
   return out + "]";
 }
 template <class E>
-  requires std::is_enum_v<E>
-std::optional<std::string> render(E v) {
+requires std::is_enum_v<E> std::optional<std::string> render(E v) {
   return toml_string(name_of(v));
 }
 
+// The kind follows from the field's type, so a table entry cannot disagree with its field.
+template <class T>
+constexpr Kind kind_of() {
+  if constexpr (std::is_enum_v<T>) return Kind::choice;
+  if constexpr (std::is_same_v<T, std::filesystem::path>) return Kind::path;
+  if constexpr (std::is_same_v<T, std::optional<std::filesystem::path>>) return Kind::optional_path;
+  if constexpr (std::is_same_v<T, std::chrono::milliseconds>) return Kind::duration;
+  if constexpr (std::is_same_v<T, std::uint64_t>) return Kind::size;
+  if constexpr (std::is_same_v<T, std::int64_t>) return Kind::integer;
+  if constexpr (std::is_same_v<T, bool>) return Kind::boolean;
+  if constexpr (std::is_same_v<T, std::vector<std::string>>) return Kind::string_list;
+  static_assert(std::is_same_v<T, std::string> || std::is_enum_v<T> ||
+                    std::is_same_v<T, std::filesystem::path> ||
+                    std::is_same_v<T, std::optional<std::filesystem::path>> ||
+                    std::is_same_v<T, std::chrono::milliseconds> ||
+                    std::is_same_v<T, std::uint64_t> || std::is_same_v<T, std::int64_t> ||
+                    std::is_same_v<T, bool> || std::is_same_v<T, std::vector<std::string>>,
+                "no Kind for this field type");
+  return Kind::string;
+}
+
+enum class Flag { none, required, required_secret };
+
 // One setting bound to `(config.*Section).*Member`.
 template <auto Section, auto Member>
-Setting field(std::string_view section, std::string_view key, Kind kind, bool required = false) {
+Setting field(std::string_view section, std::string_view key, Flag flag = Flag::none) {
   using T = std::remove_cvref_t<decltype((std::declval<Config&>().*Section).*Member)>;
-  Setting s{section, key, kind, required};
+  Setting s{section, key, kind_of<T>(), flag != Flag::none, flag == Flag::required_secret};
   if constexpr (std::is_enum_v<T>)
     for (const auto& [name, e] : names_of(T{})) s.choices.push_back(name);
   s.assign = [](Config& c, Value v) { store((c.*Section).*Member, std::move(v)); };
@@ -95,53 +137,43 @@ Setting field(std::string_view section, std::string_view key, Kind kind, bool re
 
 std::vector<Setting> make_settings() {
   using C = Config;
-  std::vector<Setting> s;
-  s.push_back(field<&C::server, &ServerConfig::listen>("server", "listen", Kind::string));
-  s.push_back(field<&C::server, &ServerConfig::public_origin>("server", "public_origin",
-                                                              Kind::string, true));
-  s.push_back(field<&C::server, &ServerConfig::tls_cert>("server", "tls_cert", Kind::optional_path));
-  s.push_back(field<&C::server, &ServerConfig::tls_key>("server", "tls_key", Kind::optional_path));
-  s.push_back(field<&C::server, &ServerConfig::max_body>("server", "max_body", Kind::size));
-  s.push_back(
-      field<&C::server, &ServerConfig::read_timeout>("server", "read_timeout", Kind::duration));
-  s.push_back(
-      field<&C::server, &ServerConfig::idle_timeout>("server", "idle_timeout", Kind::duration));
+  using Server = ServerConfig;
+  using Oidc = OidcConfig;
+  using Session = SessionConfig;
+  return {
+      field<&C::server, &Server::listen>("server", "listen"),
+      field<&C::server, &Server::public_origin>("server", "public_origin", Flag::required),
+      field<&C::server, &Server::tls_cert>("server", "tls_cert"),
+      field<&C::server, &Server::tls_key>("server", "tls_key"),
+      field<&C::server, &Server::max_body>("server", "max_body"),
+      field<&C::server, &Server::read_timeout>("server", "read_timeout"),
+      field<&C::server, &Server::idle_timeout>("server", "idle_timeout"),
 
-  s.push_back(field<&C::oidc, &OidcConfig::authority>("oidc", "authority", Kind::string, true));
-  s.push_back(field<&C::oidc, &OidcConfig::client_id>("oidc", "client_id", Kind::string, true));
-  s.push_back(
-      field<&C::oidc, &OidcConfig::client_secret>("oidc", "client_secret", Kind::string, true));
-  s.back().secret = true;
-  s.push_back(field<&C::oidc, &OidcConfig::scopes>("oidc", "scopes", Kind::string_list));
-  s.push_back(field<&C::oidc, &OidcConfig::token_auth>("oidc", "token_auth", Kind::choice));
-  s.push_back(field<&C::oidc, &OidcConfig::clock_skew>("oidc", "clock_skew", Kind::duration));
+      field<&C::oidc, &Oidc::authority>("oidc", "authority", Flag::required),
+      field<&C::oidc, &Oidc::client_id>("oidc", "client_id", Flag::required),
+      field<&C::oidc, &Oidc::client_secret>("oidc", "client_secret", Flag::required_secret),
+      field<&C::oidc, &Oidc::scopes>("oidc", "scopes"),
+      field<&C::oidc, &Oidc::token_auth>("oidc", "token_auth"),
+      field<&C::oidc, &Oidc::clock_skew>("oidc", "clock_skew"),
 
-  s.push_back(field<&C::session, &SessionConfig::store>("session", "store", Kind::choice));
-  s.push_back(field<&C::session, &SessionConfig::sqlite_path>("session", "sqlite_path", Kind::path));
-  s.push_back(field<&C::session, &SessionConfig::partition>("session", "partition", Kind::string));
-  s.push_back(
-      field<&C::session, &SessionConfig::idle_timeout>("session", "idle_timeout", Kind::duration));
-  s.push_back(
-      field<&C::session, &SessionConfig::max_lifetime>("session", "max_lifetime", Kind::duration));
-  s.push_back(field<&C::session, &SessionConfig::cleanup_interval>("session", "cleanup_interval",
-                                                                  Kind::duration));
-  s.push_back(
-      field<&C::session, &SessionConfig::cleanup_batch>("session", "cleanup_batch", Kind::integer));
-  s.push_back(
-      field<&C::session, &SessionConfig::renew_after>("session", "renew_after", Kind::duration));
-  s.push_back(
-      field<&C::session, &SessionConfig::cookie_name>("session", "cookie_name", Kind::string));
-  s.push_back(field<&C::session, &SessionConfig::same_site>("session", "same_site", Kind::choice));
+      field<&C::session, &Session::store>("session", "store"),
+      field<&C::session, &Session::sqlite_path>("session", "sqlite_path"),
+      field<&C::session, &Session::partition>("session", "partition"),
+      field<&C::session, &Session::idle_timeout>("session", "idle_timeout"),
+      field<&C::session, &Session::max_lifetime>("session", "max_lifetime"),
+      field<&C::session, &Session::cleanup_interval>("session", "cleanup_interval"),
+      field<&C::session, &Session::cleanup_batch>("session", "cleanup_batch"),
+      field<&C::session, &Session::renew_after>("session", "renew_after"),
+      field<&C::session, &Session::cookie_name>("session", "cookie_name"),
+      field<&C::session, &Session::same_site>("session", "same_site"),
 
-  s.push_back(field<&C::keys, &KeysConfig::path>("keys", "path", Kind::path));
+      field<&C::keys, &KeysConfig::path>("keys", "path"),
 
-  s.push_back(field<&C::frontend, &FrontendConfig::static_dir>("frontend", "static_dir",
-                                                               Kind::optional_path));
-  s.push_back(
-      field<&C::frontend, &FrontendConfig::spa_fallback>("frontend", "spa_fallback", Kind::boolean));
+      field<&C::frontend, &FrontendConfig::static_dir>("frontend", "static_dir"),
+      field<&C::frontend, &FrontendConfig::spa_fallback>("frontend", "spa_fallback"),
 
-  s.push_back(field<&C::bff, &BffConfig::base_path>("bff", "base_path", Kind::string));
-  return s;
+      field<&C::bff, &BffConfig::base_path>("bff", "base_path"),
+  };
 }
 
 std::string upper(std::string_view text) {
@@ -156,12 +188,18 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-ParseResult<Value> failed(std::string message) { return {std::nullopt, std::move(message)}; }
+ParseResult<Value> failed(std::string message) {
+  return {std::nullopt, std::move(message)};
+}
 
 }  // namespace
 
-std::string Setting::name() const { return std::string(section) + "." + std::string(key); }
-std::string Setting::env_var() const { return "GATEHOUSE_" + upper(section) + "_" + upper(key); }
+std::string Setting::name() const {
+  return std::string(section) + "." + std::string(key);
+}
+std::string Setting::env_var() const {
+  return "GATEHOUSE_" + upper(section) + "_" + upper(key);
+}
 
 const std::vector<Setting>& all_settings() {
   static const std::vector<Setting> settings = make_settings();
@@ -273,8 +311,14 @@ std::string_view kind_description(Kind kind) {
   return "a value";
 }
 
-std::string_view to_string(TokenAuth value) { return name_of(value); }
-std::string_view to_string(StoreKind value) { return name_of(value); }
-std::string_view to_string(SameSite value) { return name_of(value); }
+std::string_view to_string(TokenAuth value) {
+  return name_of(value);
+}
+std::string_view to_string(StoreKind value) {
+  return name_of(value);
+}
+std::string_view to_string(SameSite value) {
+  return name_of(value);
+}
 
 }  // namespace gatehouse::config

@@ -15,7 +15,17 @@
 
 namespace gatehouse::config {
 
-enum class Kind { string, path, optional_path, duration, size, integer, boolean, string_list, choice };
+enum class Kind {
+  string,
+  path,
+  optional_path,
+  duration,
+  size,
+  integer,
+  boolean,
+  string_list,
+  choice
+};
 
 // A value already converted to its setting's kind (choices are still their text).
 using Value = std::variant<std::string, std::int64_t, std::uint64_t, bool, std::vector<std::string>,

@@ -35,7 +35,9 @@ constexpr std::array<Unit, 8> size_units{{
     {"", 1},
 }};
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Reads digits at `pos`; nullopt when the number does not fit in 64 bits.
 std::optional<std::uint64_t> read_number(std::string_view text, std::size_t& pos) {
@@ -48,7 +50,9 @@ std::optional<std::uint64_t> read_number(std::string_view text, std::size_t& pos
   return n;
 }
 
-std::string quoted(std::string_view text) { return quote_for_message(text); }
+std::string quoted(std::string_view text) {
+  return quote_for_message(text);
+}
 
 template <class T>
 ParseResult<T> fail(std::string message) {
@@ -59,7 +63,8 @@ ParseResult<T> fail(std::string message) {
 
 ParseResult<std::chrono::milliseconds> parse_duration(std::string_view text) {
   using R = std::chrono::milliseconds;
-  constexpr std::string_view hint = " (use e.g. \"500ms\", \"30s\", \"10m\", \"8h\", \"1d\", \"1h30m\")";
+  constexpr std::string_view hint =
+      " (use e.g. \"500ms\", \"30s\", \"10m\", \"8h\", \"1d\", \"1h30m\")";
   if (text.empty()) return fail<R>("must be a duration, got an empty string" + std::string(hint));
   if (text.front() == '-') return fail<R>("must not be negative, got " + quoted(text));
 
@@ -69,14 +74,15 @@ ParseResult<std::chrono::milliseconds> parse_duration(std::string_view text) {
   std::size_t previous_unit = 0;  // index into duration_units; units must get smaller
   bool first = true;
   while (pos < text.size()) {
-    if (!is_digit(text[pos])) return fail<R>("is not a duration: " + quoted(text) + std::string(hint));
+    if (!is_digit(text[pos]))
+      return fail<R>("is not a duration: " + quoted(text) + std::string(hint));
     const auto number = read_number(text, pos);
     if (!number) return fail<R>("is too large: " + quoted(text));
     const std::size_t unit_start = pos;
     while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos]))) ++pos;
     const std::string_view unit = text.substr(unit_start, pos - unit_start);
     if (unit.empty()) {
-      const char* what = pos == text.size()                        ? "needs a unit, got "
+      const char* what = pos == text.size()                       ? "needs a unit, got "
                          : (text[pos] == '.' || text[pos] == ',') ? "must use whole numbers, got "
                                                                   : "is not a duration: ";
       return fail<R>(what + quoted(text) + std::string(hint));
@@ -100,7 +106,8 @@ ParseResult<std::chrono::milliseconds> parse_duration(std::string_view text) {
 
 ParseResult<std::uint64_t> parse_size(std::string_view text) {
   constexpr std::string_view hint = " (use e.g. \"512\", \"64KiB\", \"1MiB\", \"1MB\")";
-  if (text.empty()) return fail<std::uint64_t>("must be a size, got an empty string" + std::string(hint));
+  if (text.empty())
+    return fail<std::uint64_t>("must be a size, got an empty string" + std::string(hint));
   if (text.front() == '-') return fail<std::uint64_t>("must not be negative, got " + quoted(text));
   if (!is_digit(text.front()))
     return fail<std::uint64_t>("is not a size: " + quoted(text) + std::string(hint));
@@ -139,7 +146,8 @@ std::string format_size(std::uint64_t bytes) {
       {1ull << 10, "KiB"},
   }};
   for (const auto& [factor, name] : units)
-    if (bytes != 0 && bytes % factor == 0) return std::to_string(bytes / factor) + std::string(name);
+    if (bytes != 0 && bytes % factor == 0)
+      return std::to_string(bytes / factor) + std::string(name);
   return std::to_string(bytes);
 }
 

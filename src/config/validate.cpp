@@ -13,7 +13,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::string duration_text(milliseconds d) { return "\"" + format_duration(d) + "\""; }
+std::string duration_text(milliseconds d) {
+  return "\"" + format_duration(d) + "\"";
+}
 
 void require_positive(Diagnostics& d, const std::string& setting, milliseconds value) {
   if (d.usable(setting) && value <= milliseconds::zero())
@@ -81,7 +83,8 @@ void validate_oidc(const OidcConfig& o, Diagnostics& d) {
                                  " (one word per entry, no spaces or quotes)");
       break;
     }
-    if (d.usable("oidc.scopes") && std::find(o.scopes.begin(), o.scopes.end(), "openid") == o.scopes.end())
+    if (d.usable("oidc.scopes") &&
+        std::find(o.scopes.begin(), o.scopes.end(), "openid") == o.scopes.end())
       d.error("oidc.scopes", "must contain \"openid\" (without it there is no ID token)");
   }
   if (d.usable("oidc.clock_skew") && o.clock_skew > std::chrono::minutes{5})
@@ -91,7 +94,8 @@ void validate_oidc(const OidcConfig& o, Diagnostics& d) {
 }
 
 void validate_session(const SessionConfig& s, Diagnostics& d) {
-  if (s.store == StoreKind::sqlite) require_not_empty(d, "session.sqlite_path", s.sqlite_path.string());
+  if (s.store == StoreKind::sqlite)
+    require_not_empty(d, "session.sqlite_path", s.sqlite_path.string());
   if (d.usable("session.partition")) {
     if (s.partition.empty())
       d.error("session.partition", "must not be empty");
@@ -129,8 +133,8 @@ void validate_paths(const Config& c, Diagnostics& d) {
     std::error_code ec;
     const auto& dir = *c.frontend.static_dir;
     if (!std::filesystem::is_directory(dir, ec))
-      d.error("frontend.static_dir", "must be an existing directory, got " +
-                                         quote_for_message(dir.string(), 200));
+      d.error("frontend.static_dir",
+              "must be an existing directory, got " + quote_for_message(dir.string(), 200));
   }
   const std::string& base = c.bff.base_path;
   if (!d.usable("bff.base_path")) return;

@@ -97,8 +97,7 @@ void check_authority(const std::string& authority, Diagnostics& d) {
   else if (url.has_query() || url.has_fragment())
     d.error(setting, "must not have a query or fragment (an OpenID Connect issuer has none)" + got);
   else if (url.scheme_id() == urls::scheme::http && !is_loopback(url))
-    d.error(setting,
-            "must use https; http is allowed only for 127.0.0.1, ::1 and localhost" + got);
+    d.error(setting, "must use https; http is allowed only for 127.0.0.1, ::1 and localhost" + got);
 }
 
 // "host:port" or "[v6]:port"; port 0 picks a free one (handy in tests).
@@ -128,9 +127,10 @@ void check_listen(const std::string& listen, Diagnostics& d) {
   ok = ok && !port.empty() && ec == std::errc{} && end == port.data() + port.size() &&
        value <= 65535;
   if (!ok)
-    d.error(setting, "must be host:port like \"127.0.0.1:8080\", \"0.0.0.0:8443\" or "
-                     "\"[::]:8080\", got " +
-                         quote_for_message(listen));
+    d.error(setting,
+            "must be host:port like \"127.0.0.1:8080\", \"0.0.0.0:8443\" or "
+            "\"[::]:8080\", got " +
+                quote_for_message(listen));
 }
 
 // A Secure cookie (forced by the __Host-/__Secure- prefixes) is never stored by browsers for a

@@ -26,7 +26,8 @@ std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) 
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-                            static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
+                            static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1]))
+                                << 8 |
                             static_cast<unsigned char>(bytes[i + 2]);
     out += alphabet[n >> 18 & 63];
     out += alphabet[n >> 12 & 63];
@@ -46,9 +47,13 @@ std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) 
 
 }  // namespace
 
-std::string base64url_encode(std::string_view bytes) { return encode(bytes, kUrlAlphabet, false); }
+std::string base64url_encode(std::string_view bytes) {
+  return encode(bytes, kUrlAlphabet, false);
+}
 
-std::string base64_encode(std::string_view bytes) { return encode(bytes, kStdAlphabet, true); }
+std::string base64_encode(std::string_view bytes) {
+  return encode(bytes, kStdAlphabet, true);
+}
 
 std::optional<std::string> base64url_decode(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;

@@ -148,7 +148,8 @@ std::string KeyRing::seal(std::string_view plaintext, std::string_view associate
   int len = 0;
   int final_len = 0;
   if (!ctx || !aes_256_gcm() ||
-      EVP_EncryptInit_ex2(ctx.get(), aes_256_gcm(), key->secret.data(), bytes(nonce), nullptr) != 1 ||
+      EVP_EncryptInit_ex2(ctx.get(), aes_256_gcm(), key->secret.data(), bytes(nonce), nullptr) !=
+          1 ||
       !add_aad(ctx.get(), header) || !add_aad(ctx.get(), associated_data) ||
       EVP_EncryptUpdate(ctx.get(), dst + body, &len, bytes(plaintext),
                         static_cast<int>(plaintext.size())) != 1 ||
@@ -184,7 +185,8 @@ std::optional<std::string> KeyRing::open(std::string_view envelope,
   int len = 0;
   int final_len = 0;
   if (!ctx ||
-      EVP_DecryptInit_ex2(ctx.get(), aes_256_gcm(), key->secret.data(), bytes(nonce), nullptr) != 1 ||
+      EVP_DecryptInit_ex2(ctx.get(), aes_256_gcm(), key->secret.data(), bytes(nonce), nullptr) !=
+          1 ||
       !add_aad(ctx.get(), header) || !add_aad(ctx.get(), associated_data) ||
       EVP_DecryptUpdate(ctx.get(), dst, &len, bytes(ciphertext),
                         static_cast<int>(ciphertext.size())) != 1 ||

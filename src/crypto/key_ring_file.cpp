@@ -70,7 +70,9 @@ void fsync_directory(const std::filesystem::path& dir) {
 
 }  // namespace
 
-KeyRingKey::~KeyRingKey() { OPENSSL_cleanse(secret.data(), secret.size()); }
+KeyRingKey::~KeyRingKey() {
+  OPENSSL_cleanse(secret.data(), secret.size());
+}
 
 KeyRingData parse_key_ring_json(std::string_view json, std::string_view source) {
   if (json.size() > kMaxFileBytes) corrupt(source, "larger than 1 MiB");
@@ -106,8 +108,8 @@ std::string key_ring_to_json(const KeyRingData& data) {
   boost::json::array keys;
   for (const auto& k : data.keys) {
     const std::string_view secret(reinterpret_cast<const char*>(k.secret.data()), k.secret.size());
-    keys.push_back(
-        boost::json::object{{"kid", k.kid}, {"created", k.created}, {"key", base64url_encode(secret)}});
+    keys.push_back(boost::json::object{
+        {"kid", k.kid}, {"created", k.created}, {"key", base64url_encode(secret)}});
   }
   boost::json::object root{{"version", 1}, {"active", data.active}, {"keys", std::move(keys)}};
   return boost::json::serialize(root) + "\n";
@@ -132,7 +134,8 @@ std::optional<std::string> read_key_ring_file(const std::filesystem::path& file)
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     throw KeyRingError("key ring file " + file.string() + " has mode " + mode +
                        " and is accessible by group or others; refusing to use it "
-                       "(run: chmod 600 " + file.string() + ")");
+                       "(run: chmod 600 " +
+                       file.string() + ")");
   }
   if (static_cast<std::uintmax_t>(st.st_size) > kMaxFileBytes)
     throw KeyRingError("key ring file " + file.string() + " is larger than 1 MiB");

@@ -5,14 +5,15 @@
 #include "http/detail/response_builder.hpp"
 #include "http/detail/server_state.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <spdlog/spdlog.h>
 
 namespace gatehouse::http::detail {
 namespace {
@@ -38,18 +39,20 @@ asio::awaitable<bool> write(Stream& stream, PreparedResponse& res) {
 }
 
 asio::awaitable<Response> call_handler(const Handler& handler, Request& request) {
-  bool failed = false;
+  std::string failure;
   try {
     co_return co_await handler(request);
   } catch (const std::exception& e) {
-    spdlog::error("http handler failed on {} {}: {}", request.method, request.path, e.what());
-    failed = true;
+    failure = e.what();
   } catch (...) {
-    spdlog::error("http handler failed on {} {}: unknown exception", request.method,
-                  request.path);
-    failed = true;
+    failure = "unknown exception";
   }
-  (void)failed;
+  // A handler cut short by shutdown is expected, not a bug worth an error line.
+  const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+  if (cancelled != asio::cancellation_type::none)
+    spdlog::info("http handler for {} {} cancelled by shutdown", request.method, request.path);
+  else
+    spdlog::error("http handler failed on {} {}: {}", request.method, request.path, failure);
   co_return text(500, "internal server error\n");
 }
 
@@ -162,8 +165,7 @@ asio::awaitable<void> serve_tls(ServerStateBase& s, ConnectionSlot& slot, tcp::s
 }  // namespace
 
 asio::awaitable<void> serve_connection(std::shared_ptr<ServerStateBase> state,
-                                       std::shared_ptr<ConnectionSlot> slot,
-                                       tcp::socket socket) {
+                                       std::shared_ptr<ConnectionSlot> slot, tcp::socket socket) {
   try {
     boost::system::error_code ec;
     const auto peer = socket.remote_endpoint(ec);

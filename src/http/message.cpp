@@ -87,8 +87,8 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
 std::size_t Request::query_param_count(std::string_view name) const {
   auto fields = parse_form(query);
   if (!fields) return 0;
-  return static_cast<std::size_t>(
-      std::count_if(fields->begin(), fields->end(), [&](const auto& f) { return f.first == name; }));
+  return static_cast<std::size_t>(std::count_if(fields->begin(), fields->end(),
+                                                [&](const auto& f) { return f.first == name; }));
 }
 
 Fields Request::cookies() const {

@@ -15,12 +15,12 @@ namespace gatehouse::http {
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
-  std::string method;          // as sent, e.g. "GET"
-  std::string target;          // raw request-target, e.g. "/a%20b?x=1"
-  std::string path;            // percent-decoded path, no query; never contains NUL
-  std::string query;           // raw (still encoded) query, without '?'
-  unsigned version = 11;       // 10 or 11
-  Fields headers;              // in arrival order, names as sent
+  std::string method;     // as sent, e.g. "GET"
+  std::string target;     // raw request-target, e.g. "/a%20b?x=1"
+  std::string path;       // percent-decoded path, no query; never contains NUL
+  std::string query;      // raw (still encoded) query, without '?'
+  unsigned version = 11;  // 10 or 11
+  Fields headers;         // in arrival order, names as sent
   std::string body;
   std::string remote_address;  // peer IP address
   bool keep_alive = true;

@@ -10,7 +10,9 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-RequestError bad(std::string reason) { return {400, std::move(reason)}; }
+RequestError bad(std::string reason) {
+  return {400, std::move(reason)};
+}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() <= 18 &&
@@ -59,8 +61,7 @@ std::optional<RequestError> check_head(const BeastRequest& head) {
 }
 
 std::optional<RequestError> error_for(const boost::system::error_code& ec) {
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message)
-    return std::nullopt;
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
   if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
     return RequestError{431, "request header too large"};
   if (ec == bhttp::error::body_limit) return RequestError{413, "request body too large"};

@@ -24,9 +24,9 @@ struct RequestError {
 };
 
 struct ParseOutcome {
-  std::optional<Request> request;      // a complete, valid request
-  std::optional<RequestError> error;   // a refused request
-  std::size_t consumed = 0;            // bytes of `bytes` used by the request
+  std::optional<Request> request;     // a complete, valid request
+  std::optional<RequestError> error;  // a refused request
+  std::size_t consumed = 0;           // bytes of `bytes` used by the request
   // Neither set: the bytes end before the request does (more input needed).
 };
 

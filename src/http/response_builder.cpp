@@ -12,7 +12,9 @@ bool server_owned(std::string_view name) {
          iequals(name, "connection") || iequals(name, "date") || iequals(name, "keep-alive");
 }
 
-bool status_without_body(int status) { return status < 200 || status == 204 || status == 304; }
+bool status_without_body(int status) {
+  return status < 200 || status == 204 || status == 304;
+}
 
 template <class Body>
 bhttp::response<Body> start(const Response& r, int status, const ResponseContext& ctx) {

@@ -1,13 +1,14 @@
 #include "http/detail/server_state.hpp"
 #include "http/listen_address.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <stdexcept>
 
@@ -57,11 +58,10 @@ tcp::endpoint resolve_one(asio::any_io_executor ex, const ListenAddress& a,
   const auto ip = asio::ip::make_address(a.host, ec);
   if (!ec) return {ip, a.port};
   tcp::resolver resolver(ex);
-  const auto results =
-      resolver.resolve(a.host, std::to_string(a.port), tcp::resolver::passive, ec);
+  const auto results = resolver.resolve(a.host, std::to_string(a.port), tcp::resolver::passive, ec);
   if (ec || results.empty())
-    throw std::runtime_error("cannot listen on " + text + ": cannot resolve host (" +
-                             ec.message() + ")");
+    throw std::runtime_error("cannot listen on " + text + ": cannot resolve host (" + ec.message() +
+                             ")");
   return results.begin()->endpoint();  // the first address only, e.g. 127.0.0.1 for localhost
 }
 

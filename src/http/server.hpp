@@ -46,7 +46,8 @@ class Server {
   // Throws std::invalid_argument naming the setting when the options are unusable (bad listen
   // address, unreadable TLS files, zero limits).
   Server(boost::asio::any_io_executor executor, ServerOptions options, Handler handler);
-  // Closes the listeners and cancels every connection at once (no grace).
+  // Closes the listeners and cancels every connection at once (no grace). Call it after
+  // shutdown() or once the io_context has stopped: it touches the listeners directly.
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

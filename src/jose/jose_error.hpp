@@ -23,9 +23,9 @@ enum class JoseErrc {
   issued_in_future,  // iat in the future
   wrong_issuer,
   wrong_audience,
-  wrong_azp,         // several audiences without azp, or azp not our client
-  wrong_type,        // typ header differs from the expected one
-  nonce_mismatch,    // expected nonce missing/different, or present where it is forbidden
+  wrong_azp,       // several audiences without azp, or azp not our client
+  wrong_type,      // typ header differs from the expected one
+  nonce_mismatch,  // expected nonce missing/different, or present where it is forbidden
   missing_claim,
 };
 

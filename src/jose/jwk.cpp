@@ -93,12 +93,14 @@ PkeyPtr ec_p256_key(const boost::json::object& jwk) {
 }
 
 bool usable_for_signatures(const boost::json::object& jwk) {
-  if (const auto* use = jwk.if_contains("use"); use && (!use->is_string() || use->get_string() != "sig"))
+  if (const auto* use = jwk.if_contains("use");
+      use && (!use->is_string() || use->get_string() != "sig"))
     return false;
   if (const auto* ops = jwk.if_contains("key_ops")) {
     if (!ops->is_array()) return false;
     bool verify = false;
-    for (const auto& op : ops->get_array()) verify = verify || (op.is_string() && op.get_string() == "verify");
+    for (const auto& op : ops->get_array())
+      verify = verify || (op.is_string() && op.get_string() == "verify");
     if (!verify) return false;
   }
   return true;

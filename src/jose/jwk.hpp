@@ -19,8 +19,8 @@ inline constexpr std::size_t kMaxJwksBytes = 256 * 1024;
 inline constexpr std::size_t kMaxJwksKeys = 64;
 
 struct Jwk {
-  std::string kid;             // empty when the JWK has none
-  std::optional<JwsAlg> alg;   // the JWK's own "alg", when it pins one
+  std::string kid;            // empty when the JWK has none
+  std::optional<JwsAlg> alg;  // the JWK's own "alg", when it pins one
   KeyType type = KeyType::rsa;
   std::shared_ptr<EVP_PKEY> key;  // public key; shared so a Jwks copies cheaply
 

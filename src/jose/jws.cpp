@@ -63,8 +63,7 @@ result<Jws> parse_jws(std::string_view token) {
   const auto header_json = crypto::base64url_decode(token.substr(0, dot1));
   const auto payload_json = crypto::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   const auto signature = crypto::base64url_decode(token.substr(dot2 + 1));
-  if (!header_json || !payload_json || !signature || signature->empty())
-    return JoseErrc::malformed;
+  if (!header_json || !payload_json || !signature || signature->empty()) return JoseErrc::malformed;
 
   Jws jws;
   auto header = parse_json_object(*header_json, kMaxJwsBytes);

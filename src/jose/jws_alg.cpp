@@ -22,7 +22,9 @@ constexpr std::array<AlgInfo, 7> kAlgs{{
     {JwsAlg::es256, "ES256", KeyType::ec_p256, "SHA256"},
 }};
 
-const AlgInfo& info(JwsAlg alg) { return kAlgs[static_cast<std::size_t>(alg)]; }
+const AlgInfo& info(JwsAlg alg) {
+  return kAlgs[static_cast<std::size_t>(alg)];
+}
 
 }  // namespace
 
@@ -32,8 +34,14 @@ std::optional<JwsAlg> parse_jws_alg(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view jws_alg_name(JwsAlg alg) { return info(alg).name; }
-KeyType key_type_for(JwsAlg alg) { return info(alg).key_type; }
-const char* digest_name(JwsAlg alg) { return info(alg).digest; }
+std::string_view jws_alg_name(JwsAlg alg) {
+  return info(alg).name;
+}
+KeyType key_type_for(JwsAlg alg) {
+  return info(alg).key_type;
+}
+const char* digest_name(JwsAlg alg) {
+  return info(alg).digest;
+}
 
 }  // namespace gatehouse::jose

@@ -24,8 +24,8 @@ struct JwtCheck {
   std::chrono::seconds max_skew{60};
   ClaimRule exp = ClaimRule::required;
   ClaimRule iat = ClaimRule::required;
-  ClaimRule sub = ClaimRule::required;    // when present: a non-empty string
-  ClaimRule nonce = ClaimRule::optional;  // forbidden for logout tokens (OIDC BCL 2.4)
+  ClaimRule sub = ClaimRule::required;        // when present: a non-empty string
+  ClaimRule nonce = ClaimRule::optional;      // forbidden for logout tokens (OIDC BCL 2.4)
   std::optional<std::string> expected_nonce;  // when set, "nonce" must be present and equal
   std::optional<std::string> typ;  // when set, the header's typ must match (RFC 7515 4.1.9)
 };

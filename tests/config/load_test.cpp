@@ -63,8 +63,10 @@ TEST(LoadConfig, EverySettingFromTheFile) {
 [server]
 listen = "0.0.0.0:8443"
 public_origin = "https://app.example.com:8443"
-tls_cert = ")" + dir.file("cert.pem") + R"("
-tls_key = ")" + dir.file("key.pem") + R"("
+tls_cert = ")" + dir.file("cert.pem") +
+                           R"("
+tls_key = ")" + dir.file("key.pem") +
+                           R"("
 max_body = "64KiB"
 read_timeout = "5s"
 idle_timeout = "2m"
@@ -93,7 +95,8 @@ same_site = "strict"
 path = "/etc/gatehouse/keys.json"
 
 [frontend]
-static_dir = ")" + dir.path().string() + R"("
+static_dir = ")" + dir.path().string() +
+                           R"("
 spa_fallback = false
 
 [bff]
@@ -145,12 +148,13 @@ TEST(LoadConfig, WrongTypesNameTheSettingAndLine) {
                        "oidc.scopes: must be an array of strings, but element 2 is an integer"));
   EXPECT_TRUE(contains(single_error(with("session", "cleanup_batch = \"10\"")),
                        "session.cleanup_batch: must be an integer, got a string"));
-  EXPECT_TRUE(contains(single_error(with("session", "idle_timeout = 30")),
-                       "session.idle_timeout: must be a duration string with a unit, like \"30s\""));
+  EXPECT_TRUE(
+      contains(single_error(with("session", "idle_timeout = 30")),
+               "session.idle_timeout: must be a duration string with a unit, like \"30s\""));
   EXPECT_TRUE(contains(single_error(with("server", "max_body = -1")),
                        "server.max_body: must not be negative"));
-  EXPECT_TRUE(contains(single_error(with("server", "max_body = 1.5")),
-                       "server.max_body: must be a size"));
+  EXPECT_TRUE(
+      contains(single_error(with("server", "max_body = 1.5")), "server.max_body: must be a size"));
   EXPECT_TRUE(contains(single_error(with("session", "store = \"redis\"")),
                        "session.store: must be \"sqlite\" or \"memory\", got \"redis\""));
   EXPECT_TRUE(contains(single_error(with("server", "read_timeout = \"15 seconds\"")),
@@ -162,13 +166,29 @@ TEST(LoadConfig, UnknownKeySuggestsTheClosestSetting) {
             "test.toml:3:1: unknown setting server.lisen — did you mean server.listen?");
   EXPECT_TRUE(contains(single_error(with("session", "idle-timeout = \"5m\"")),
                        "did you mean session.idle_timeout?"));
-  EXPECT_EQ(single_error(with("session", "zzzz = 1")), "test.toml:3:1: unknown setting session.zzzz");
+  EXPECT_EQ(single_error(with("session", "zzzz = 1")),
+            "test.toml:11:1: unknown setting session.zzzz");
 }
 
 TEST(LoadConfig, KeyInTheWrongSectionPointsToTheRightOne) {
   const auto error = single_error(with("server", "base_path = \"/x\""));
   EXPECT_TRUE(contains(error, "unknown setting server.base_path — did you mean bff.base_path?"))
       << error;
+}
+
+TEST(LoadConfig, KeyInSeveralOtherSectionsListsThemAll) {
+  EXPECT_TRUE(contains(single_error(with("oidc", "idle_timeout = \"5m\"")),
+                       "unknown setting oidc.idle_timeout — did you mean server.idle_timeout or "
+                       "session.idle_timeout?"));
+}
+
+TEST(LoadConfig, StrangeKeysAreQuotedAndCut) {
+  auto result = load_config_from_string(
+      with("server", "\"a\\u0001b\" = 1\n\"" + std::string(5000, 'k') + "\" = 2"), {});
+  ASSERT_EQ(result.errors.size(), 2u) << all_problems(result.errors);
+  EXPECT_TRUE(contains(result.errors[0].message, "unknown setting server.\"a\\u0001b\""))
+      << result.errors[0].message;
+  EXPECT_LT(result.errors[1].message.size(), 200u);
 }
 
 TEST(LoadConfig, UnknownSectionAndTopLevelKeys) {
@@ -183,7 +203,8 @@ TEST(LoadConfig, UnknownSectionAndTopLevelKeys) {
 }
 
 TEST(LoadConfig, SyntaxErrorHasFileLineAndColumn) {
-  auto result = load_config_from_string("[server]\nlisten = \"a\"\npublic_origin = \n", {}, "g.toml");
+  auto result =
+      load_config_from_string("[server]\nlisten = \"a\"\npublic_origin = \n", {}, "g.toml");
   ASSERT_EQ(result.errors.size(), 1u) << all_problems(result.errors);
   const auto text = result.errors[0].to_string();
   EXPECT_TRUE(text.starts_with("g.toml:3:")) << text;
@@ -194,7 +215,8 @@ TEST(LoadConfig, SyntaxErrorHasFileLineAndColumn) {
 TEST(LoadConfig, DuplicateKeyIsASyntaxError) {
   auto result = load_config_from_string(with("server", "listen = \"a:1\"\nlisten = \"b:2\""), {});
   ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_TRUE(contains(result.errors[0].to_string(), "<string>:4:")) << result.errors[0].to_string();
+  EXPECT_TRUE(contains(result.errors[0].to_string(), "<string>:4:"))
+      << result.errors[0].to_string();
 }
 
 TEST(LoadConfig, MissingRequiredSettingsAreAllReported) {
@@ -202,8 +224,9 @@ TEST(LoadConfig, MissingRequiredSettingsAreAllReported) {
   EXPECT_FALSE(result.ok());
   const auto text = all_problems(result.errors);
   EXPECT_EQ(result.errors.size(), 4u) << text;
-  EXPECT_TRUE(contains(text, "server.public_origin: is required: set public_origin in [server] "
-                             "or GATEHOUSE_SERVER_PUBLIC_ORIGIN"));
+  EXPECT_TRUE(contains(text,
+                       "server.public_origin: is required: set public_origin in [server] "
+                       "or GATEHOUSE_SERVER_PUBLIC_ORIGIN"));
   EXPECT_TRUE(contains(text, "oidc.authority: is required"));
   EXPECT_TRUE(contains(text, "oidc.client_id: is required"));
   EXPECT_TRUE(contains(text, "oidc.client_secret: is required"));
@@ -232,8 +255,9 @@ same_site = "none"
   EXPECT_TRUE(contains(text, "server.public_origin: must not end with \"/\""));
   EXPECT_TRUE(contains(text, "unknown setting server.lisen"));
   EXPECT_TRUE(contains(text, "server.read_timeout: is not a duration"));
-  EXPECT_TRUE(contains(text, "oidc.authority: must be an absolute http(s) URL, got \"foo\" "
-                             "(at test.toml:8:13)"));
+  EXPECT_TRUE(contains(text,
+                       "oidc.authority: must be an absolute http(s) URL, got \"foo\" "
+                       "(at test.toml:8:13)"));
   EXPECT_TRUE(contains(text, "oidc.clock_skew: must be at most \"5m\""));
   EXPECT_TRUE(contains(text, "session.cleanup_batch: must be between 1 and 100000, got 0"));
   EXPECT_TRUE(contains(text, "session.same_site: must be \"lax\" or \"strict\", got \"none\""));
@@ -244,8 +268,8 @@ same_site = "none"
 TEST(LoadConfig, FileIsReadFromDisk) {
   gatehouse::testing::TempDir dir;
   std::ofstream(dir.file("g.toml")) << minimal_toml;
-  std::filesystem::permissions(dir.file("g.toml"), std::filesystem::perms::owner_read |
-                                                       std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      dir.file("g.toml"), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto result = load_config(dir.path() / "g.toml", {});
   EXPECT_TRUE(result.ok()) << all_problems(result.errors);
   EXPECT_TRUE(result.warnings.empty()) << all_problems(result.warnings);

@@ -47,8 +47,8 @@ TEST(Validation, Listen) {
 }
 
 TEST(Validation, PublicOriginAcceptsOrigins) {
-  for (auto ok : {"https://app.example.com", "https://app.example.com:8443", "http://localhost:8080",
-                  "http://127.0.0.1:8080", "https://[::1]:8443"})
+  for (auto ok : {"https://app.example.com", "https://app.example.com:8443",
+                  "http://localhost:8080", "http://127.0.0.1:8080", "https://[::1]:8443"})
     load_ok(with_origin(ok));
 }
 
@@ -98,8 +98,8 @@ TEST(Validation, TlsFilesBothOrNeitherAndReadable) {
   expect_error("server", cert, "server.tls_cert", "server.tls_key is not; set both");
   expect_error("server", "tls_key = \"" + dir.file("cert.pem") + "\"", "server.tls_key",
                "server.tls_cert is not");
-  expect_error("server", cert + "\ntls_key = \"" + dir.file("missing.pem") + "\"",
-               "server.tls_key", "does not exist");
+  expect_error("server", cert + "\ntls_key = \"" + dir.file("missing.pem") + "\"", "server.tls_key",
+               "does not exist");
   expect_error("server", cert + "\ntls_key = \"" + dir.path().string() + "\"", "server.tls_key",
                "is not a regular file");
 }
@@ -145,7 +145,8 @@ TEST(Validation, SessionStoreAndPartition) {
   expect_error("session", "partition = \"" + std::string(201, 'a') + "\"", "session.partition",
                "at most 200 bytes, got 201");
   load_ok(with("session", "partition = \"" + std::string(200, 'a') + "\""));
-  expect_error("session", "cleanup_batch = 100001", "session.cleanup_batch", "between 1 and 100000");
+  expect_error("session", "cleanup_batch = 100001", "session.cleanup_batch",
+               "between 1 and 100000");
   EXPECT_EQ(load_ok(with("session", "cleanup_batch = 100000")).session.cleanup_batch, 100000);
   expect_error("session", "same_site = \"None\"", "session.same_site", "\"lax\" or \"strict\"");
 }
@@ -206,7 +207,8 @@ TEST(Validation, SecretValuesNeverAppearInErrors) {
   EXPECT_EQ(all_problems(result.errors).find("s3cr3t-value"), std::string::npos);
   result = load_config_from_string(
       "[oidc]\nclient_secret = 42\nauthority = \"https://a\"\nclient_id=\"c\"\n", {});
-  EXPECT_EQ(all_problems(result.errors).find("42"), std::string::npos) << all_problems(result.errors);
+  EXPECT_EQ(all_problems(result.errors).find("42"), std::string::npos)
+      << all_problems(result.errors);
 }
 
 }  // namespace

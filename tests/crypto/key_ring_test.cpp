@@ -33,7 +33,8 @@ std::string error_of(const std::filesystem::path& path) {
 
 TEST(KeyRing, SealOpenRoundTrip) {
   const KeyRing ring = KeyRing::generate();
-  for (const std::string& plaintext : {std::string(), std::string("ticket"), std::string(5000, 'x')}) {
+  for (const std::string& plaintext :
+       {std::string(), std::string("ticket"), std::string(5000, 'x')}) {
     const std::string envelope = ring.seal(plaintext, "session-key-1");
     EXPECT_EQ(ring.open(envelope, "session-key-1"), plaintext);
   }

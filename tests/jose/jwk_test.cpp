@@ -59,8 +59,8 @@ TEST(Jwks, WithoutKidOnlyAnUnambiguousKeyIsUsed) {
   auto both = parse_jwks(test_keys().jwks_json);
   ASSERT_TRUE(both);
   EXPECT_NE(both->find("", "ES256"), nullptr);  // the only EC key
-  auto two_rsa = parse_jwks(jwks_of({public_jwk(test_keys().rsa.get(), "a"),
-                                     public_jwk(test_keys().rsa2.get(), "b")}));
+  auto two_rsa = parse_jwks(
+      jwks_of({public_jwk(test_keys().rsa.get(), "a"), public_jwk(test_keys().rsa2.get(), "b")}));
   ASSERT_TRUE(two_rsa);
   EXPECT_EQ(two_rsa->find("", "RS256"), nullptr);
 }
@@ -103,8 +103,9 @@ TEST(Jwks, BoundsAndStructure) {
   for (int i = 0; i < 65; ++i) many.push_back(boost::json::object{{"kty", "oct"}});
   EXPECT_EQ(parse_jwks(boost::json::serialize(boost::json::object{{"keys", many}})).error(),
             JoseErrc::too_large);
-  EXPECT_EQ(parse_jwks(R"({"keys":[)" + std::string(100, '[') + std::string(100, ']') + "]}").error(),
-            JoseErrc::too_large);
+  EXPECT_EQ(
+      parse_jwks(R"({"keys":[)" + std::string(100, '[') + std::string(100, ']') + "]}").error(),
+      JoseErrc::too_large);
   EXPECT_EQ(parse_jwks("not json").error(), JoseErrc::malformed);
   EXPECT_EQ(parse_jwks(R"([{"keys":[]}])").error(), JoseErrc::malformed);
   EXPECT_EQ(parse_jwks(R"({"keys":{}})").error(), JoseErrc::malformed);

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json/serialize.hpp>
 #include <openssl/pem.h>
+#include <boost/json/serialize.hpp>
 
 #include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
@@ -59,10 +59,10 @@ TEST_P(EachAlg, TamperedPayloadOrSignatureFails) {
     EXPECT_EQ(parse_and_verify(token.substr(0, dot2 + 1) + crypto::base64url_encode(bad)).error(),
               JoseErrc::bad_signature);
   }
-  EXPECT_EQ(parse_and_verify(token.substr(0, dot2 + 1) +
-                             crypto::base64url_encode(signature.substr(1)))
-                .error(),
-            JoseErrc::bad_signature);
+  EXPECT_EQ(
+      parse_and_verify(token.substr(0, dot2 + 1) + crypto::base64url_encode(signature.substr(1)))
+          .error(),
+      JoseErrc::bad_signature);
 }
 
 INSTANTIATE_TEST_SUITE_P(Jws, EachAlg,
@@ -85,7 +85,8 @@ TEST(Jws, HmacWithThePublicKeyAsSecretIsRejected) {
   const std::string secret(pem, static_cast<std::size_t>(pem_len));
   const std::string input = crypto::base64url_encode(R"({"alg":"HS256","kid":"rsa-1"})") + "." +
                             crypto::base64url_encode(boost::json::serialize(kPayload));
-  const std::string token = input + "." + crypto::base64url_encode(crypto::hmac_sha256(secret, input));
+  const std::string token =
+      input + "." + crypto::base64url_encode(crypto::hmac_sha256(secret, input));
   EXPECT_EQ(parse_and_verify(token).error(), JoseErrc::unsupported_alg);
   for (const char* alg : {"HS384", "HS512", "RS1", "ES256K", "EdDSA", ""}) {
     const std::string header = std::string(R"({"alg":")") + alg + R"("})";
@@ -107,8 +108,8 @@ TEST(Jws, KeyTypeMustMatchAlg) {
   EXPECT_EQ(verify(*jws, jwks.keys()[0]).error(), JoseErrc::key_alg_mismatch);
   // An RS256 signature presented as PS256 does not verify.
   auto rs = sign_jwt({}, kPayload, k.rsa.get(), "RS256", "rsa-1");
-  auto relabelled = crypto::base64url_encode(R"({"alg":"PS256","kid":"rsa-1"})") +
-                    rs.substr(rs.find('.'));
+  auto relabelled =
+      crypto::base64url_encode(R"({"alg":"PS256","kid":"rsa-1"})") + rs.substr(rs.find('.'));
   EXPECT_EQ(parse_and_verify(relabelled).error(), JoseErrc::bad_signature);
 }
 
@@ -120,9 +121,8 @@ TEST(Jws, UnknownKidIsKeyNotFound) {
 
 TEST(Jws, CritHeaderIsRejected) {
   const auto& k = test_keys();
-  const std::string token =
-      sign_jwt({{"crit", boost::json::array{"exp"}}, {"exp", 1}}, kPayload, k.rsa.get(), "RS256",
-               "rsa-1");
+  const std::string token = sign_jwt({{"crit", boost::json::array{"exp"}}, {"exp", 1}}, kPayload,
+                                     k.rsa.get(), "RS256", "rsa-1");
   EXPECT_EQ(parse_jws(token).error(), JoseErrc::unsupported_crit);
 }
 

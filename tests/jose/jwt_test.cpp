@@ -25,16 +25,20 @@ class IdTokenTest : public ::testing::Test {
   }
 
   static object claims() {
-    return {{"iss", "https://idp.example"}, {"aud", "gatehouse"}, {"sub", "alice"},
-            {"exp", kNow + 300},            {"iat", kNow - 10},   {"nonce", "n-0S6_WzA2Mj"}};
+    return {{"iss", "https://idp.example"},
+            {"aud", "gatehouse"},
+            {"sub", "alice"},
+            {"exp", kNow + 300},
+            {"iat", kNow - 10},
+            {"nonce", "n-0S6_WzA2Mj"}};
   }
 
   result<object> validate(const object& payload, const char* alg = "RS256") {
     const bool ec = std::string_view(alg).starts_with("ES");
     const auto& k = test_keys();
-    return validate_id_token(sign_jwt({}, payload, ec ? k.ec.get() : k.rsa.get(), alg,
-                                      ec ? "ec-1" : "rsa-1"),
-                             jwks_, check_);
+    return validate_id_token(
+        sign_jwt({}, payload, ec ? k.ec.get() : k.rsa.get(), alg, ec ? "ec-1" : "rsa-1"), jwks_,
+        check_);
   }
 
   boost::system::error_code error_with(const char* name, boost::json::value v) {
@@ -146,18 +150,18 @@ TEST_F(IdTokenTest, GenericCheckForLogoutTokens) {
   object c{{"iss", "https://idp.example"}, {"aud", "gatehouse"}, {"iat", kNow}, {"sid", "s1"}};
   const auto& k = test_keys();
   for (const char* typ : {"logout+jwt", "application/logout+jwt", "Logout+JWT"})
-    EXPECT_TRUE(validate_jwt(sign_jwt({{"typ", typ}}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_,
-                             logout))
+    EXPECT_TRUE(
+        validate_jwt(sign_jwt({{"typ", typ}}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_, logout))
         << typ;
-  EXPECT_EQ(validate_jwt(sign_jwt({{"typ", "JWT"}}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_,
-                         logout)
-                .error(),
-            JoseErrc::wrong_type);
+  EXPECT_EQ(
+      validate_jwt(sign_jwt({{"typ", "JWT"}}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_, logout)
+          .error(),
+      JoseErrc::wrong_type);
   EXPECT_EQ(validate_jwt(sign_jwt({}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_, logout).error(),
             JoseErrc::wrong_type);
   c["nonce"] = "x";
-  EXPECT_EQ(validate_jwt(sign_jwt({{"typ", "logout+jwt"}}, c, k.rsa.get(), "RS256", "rsa-1"),
-                         jwks_, logout)
+  EXPECT_EQ(validate_jwt(sign_jwt({{"typ", "logout+jwt"}}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_,
+                         logout)
                 .error(),
             JoseErrc::nonce_mismatch);
 }

@@ -88,9 +88,9 @@ std::string sign_jwt(boost::json::object header, const boost::json::object& payl
   const std::string digest = "SHA" + bits;
   crypto::MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  check(EVP_DigestSignInit_ex(ctx.get(), &pctx, digest.c_str(), nullptr, nullptr, key, nullptr) ==
-            1,
-        "DigestSignInit");
+  check(
+      EVP_DigestSignInit_ex(ctx.get(), &pctx, digest.c_str(), nullptr, nullptr, key, nullptr) == 1,
+      "DigestSignInit");
   if (alg.starts_with("PS")) {
     check(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
               EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1,
@@ -118,8 +118,8 @@ const TestKeys& test_keys() {
     k.rsa = generate_rsa(2048);
     k.rsa2 = generate_rsa(2048);
     k.ec = generate_p256();
-    boost::json::object jwks{
-        {"keys", boost::json::array{public_jwk(k.rsa.get(), "rsa-1"), public_jwk(k.ec.get(), "ec-1")}}};
+    boost::json::object jwks{{"keys", boost::json::array{public_jwk(k.rsa.get(), "rsa-1"),
+                                                         public_jwk(k.ec.get(), "ec-1")}}};
     k.jwks_json = boost::json::serialize(jwks);
     return k;
   }();

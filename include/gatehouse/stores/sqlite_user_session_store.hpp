@@ -3,6 +3,7 @@
 // Reads run on a small pool of reader connections and writes on one writer connection, each on
 // threads of the store's own, so an Asio event loop never blocks on disk. Concurrent writes are
 // committed together (group commit): each is acknowledged only after its transaction commits.
+// WAL checkpoints run on a thread of their own, so they never stall queued writes.
 #pragma once
 
 #include <gatehouse/session/clock.hpp>
@@ -56,7 +57,7 @@ class SqliteUserSessionStore final : public UserSessionStore, public UserSession
       UserSessionsFilter filter) override;
   boost::asio::awaitable<StoreResult<std::size_t>> delete_user_sessions(
       UserSessionsFilter filter) override;
-  // Deletes in batches, each its own short write, then checkpoints the WAL.
+  // Deletes in batches, each its own short write; then a WAL checkpoint runs in the background.
   boost::asio::awaitable<StoreResult<std::size_t>> delete_expired_sessions(
       DeleteExpiredOptions options = {}) override;
 

@@ -15,9 +15,9 @@ namespace gatehouse::http::detail {
 
 namespace bhttp = boost::beast::http;
 
-using PreparedResponse = std::variant<bhttp::response<bhttp::string_body>,
-                                      bhttp::response<bhttp::empty_body>,
-                                      bhttp::response<bhttp::file_body>>;
+using PreparedResponse =
+    std::variant<bhttp::response<bhttp::string_body>, bhttp::response<bhttp::empty_body>,
+                 bhttp::response<bhttp::file_body>>;
 
 struct ResponseContext {
   unsigned version = 11;

@@ -29,8 +29,11 @@ struct ConnectionSlot {
 
 struct ServerStateBase {
   ServerStateBase(boost::asio::any_io_executor ex, ServerOptions opts, Handler h)
-      : executor(ex), strand(boost::asio::make_strand(ex)), options(std::move(opts)),
-        handler(std::move(h)), drained(strand) {}
+      : executor(ex),
+        strand(boost::asio::make_strand(ex)),
+        options(std::move(opts)),
+        handler(std::move(h)),
+        drained(strand) {}
 
   boost::asio::any_io_executor executor;
   Strand strand;  // acceptors and shutdown run here

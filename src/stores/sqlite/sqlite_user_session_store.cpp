@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+
 namespace gatehouse {
 namespace {
 
@@ -85,9 +87,10 @@ class SqliteUserSessionStore::Impl {
  public:
   explicit Impl(SqliteUserSessionStoreOptions o)
       : options(std::move(o)),
+        checkpointer(sqlite::Workers::Policy::read, 1, 1, [this] { return open_checkpointer(); }),
         writer(sqlite::Workers::Policy::write, 1, options.max_writes_per_commit,
                [this] { return open_writer(); }),
-        readers(sqlite::Workers::Policy::read, std::max<std::size_t>(1, options.reader_threads), 1,
+        readers(sqlite::Workers::Policy::read, std::max<std::size_t>(1, options.reader_threads), 16,
                 [this] { return open_reader(); }) {}
 
   std::unique_ptr<Connection> open_writer() {
@@ -100,6 +103,10 @@ class SqliteUserSessionStore::Impl {
     } catch (const boost::system::system_error& e) {
       throw StoreOpenError(e.code(), "session database '" + options.path + "': " + e.what());
     }
+    // Checkpoints copy the WAL into the database and sync it: slow I/O that would stall every
+    // queued write. The writer only reports the WAL's size; a thread of its own checkpoints.
+    sqlite3_wal_autocheckpoint(c->handle(), 0);
+    sqlite3_wal_hook(c->handle(), &Impl::on_commit, this);
     return c;
   }
 
@@ -110,10 +117,34 @@ class SqliteUserSessionStore::Impl {
     return c;
   }
 
+  std::unique_ptr<Connection> open_checkpointer() {
+    return std::make_unique<Connection>(options.path, Connection::Mode::read_write_create,
+                                        busy_timeout());
+  }
+
+  // Queues a PASSIVE checkpoint (it never blocks readers or the writer) unless one is pending.
+  void request_checkpoint() {
+    if (checkpoint_pending.exchange(true)) return;
+    checkpointer.submit(std::make_unique<sqlite::FunctionJob>([this](Connection& c) {
+      checkpoint_pending = false;
+      c.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    }));
+  }
+
+  static int on_commit(void* self, sqlite3*, const char*, int wal_pages) {
+    if (wal_pages >= checkpoint_pages) static_cast<Impl*>(self)->request_checkpoint();
+    return SQLITE_OK;
+  }
+
   int busy_timeout() const { return static_cast<int>(options.busy_timeout.count()); }
 
+  static constexpr int checkpoint_pages = 1000;  // SQLite's own auto-checkpoint threshold
   SqliteUserSessionStoreOptions options;
-  // The writer is built first: it creates the file and schema the readers then open.
+  std::atomic<bool> checkpoint_pending{false};
+  // Destroyed in reverse: readers, then the writer (whose last commits may still request a
+  // checkpoint), then the checkpointer. The writer is built before the readers: it creates the
+  // file and schema they open.
+  sqlite::Workers checkpointer;
   sqlite::Workers writer;
   sqlite::Workers readers;
 };
@@ -273,14 +304,8 @@ boost::asio::awaitable<StoreResult<std::size_t>> SqliteUserSessionStore::delete_
     removed += *batch;
     if (*batch < options.batch_size) break;
   }
-  if (removed > 0) {
-    // Give the freed pages back to the main file without blocking readers (PASSIVE).
-    auto checkpoint = [](Connection& c) -> StoreResult<void> {
-      c.exec("PRAGMA wal_checkpoint(PASSIVE)");
-      return {};
-    };
-    co_await sqlite::run_on<void>(impl_->writer, Job::Kind::standalone, std::move(checkpoint));
-  }
+  // Move the deletions from the WAL into the database file, off the caller's path.
+  if (removed > 0) impl_->request_checkpoint();
   co_return removed;
 }
 

@@ -72,6 +72,19 @@ class Workers {
   std::vector<std::thread> threads_;
 };
 
+// Background work nobody awaits (a checkpoint).
+class FunctionJob final : public Job {
+ public:
+  explicit FunctionJob(std::function<void(Connection&)> work)
+      : Job(Kind::standalone), work_(std::move(work)) {}
+  void execute(Connection& connection) override { work_(connection); }
+  void fail(boost::system::error_code) override {}
+  void complete() override {}
+
+ private:
+  std::function<void(Connection&)> work_;
+};
+
 template <class R, class Work, class Handler>
 class TypedJob final : public Job {
  public:

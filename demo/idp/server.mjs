@@ -1,0 +1,337 @@
+// Development OpenID Provider for the gatehouse demo and tests. NEVER use it in production:
+// in-memory storage, keys generated at start-up, fixed demo users, plain http on loopback.
+//
+//   node server.mjs            (see ../README.md for every environment variable)
+//
+// It registers one confidential client (gatehouse) and serves its own tiny login page;
+// consent is granted automatically because the client is first-party.
+
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import Provider from 'oidc-provider';
+
+const USERS = new Map([
+  ['alice', { password: 'alice', name: 'Alice Example', email: 'alice@example.com' }],
+  ['bob', { password: 'bob', name: 'Bob Example', email: 'bob@example.com' }],
+]);
+
+const SIGNING_ALGS = {
+  RS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
+  PS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
+  ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+};
+const TOKEN_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+
+/** Reads and validates the configuration; throws with a clear message on bad input. */
+export function readConfig(env = process.env) {
+  const int = (name, fallback, min = 1) => {
+    if (env[name] === undefined || env[name] === '') return fallback;
+    const n = Number(env[name]);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${env[name]}"`);
+    return n;
+  };
+  const oneOf = (name, allowed, fallback) => {
+    const v = env[name] || fallback;
+    if (!allowed.includes(v)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+    return v;
+  };
+  // Comma-separated so one IdP can serve e.g. both http://127.0.0.1:8080 and https://localhost:8443.
+  const origins = (env.GATEHOUSE_ORIGIN || 'http://127.0.0.1:8080')
+    .split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean);
+  for (const o of origins) {
+    const u = new URL(o);
+    if (u.origin !== o) throw new Error(`GATEHOUSE_ORIGIN entries must be bare origins, got "${o}"`);
+  }
+  return {
+    host: env.IDP_HOST || '127.0.0.1',
+    port: int('IDP_PORT', 9090, 0), // 0 = pick a free port (tests)
+    issuer: env.IDP_ISSUER || undefined, // default derived from the bound port
+    origins,
+    clientId: env.IDP_CLIENT_ID || 'gatehouse-demo',
+    clientSecret: env.IDP_CLIENT_SECRET || 'dev-secret-change-me',
+    tokenAuth: oneOf('IDP_TOKEN_AUTH', TOKEN_AUTH_METHODS, 'client_secret_basic'),
+    signingAlg: oneOf('IDP_SIGNING_ALG', Object.keys(SIGNING_ALGS), 'RS256'),
+    ttl: {
+      AccessToken: int('IDP_TTL_ACCESS_TOKEN', 3600),
+      IdToken: int('IDP_TTL_ID_TOKEN', 3600),
+      RefreshToken: int('IDP_TTL_REFRESH_TOKEN', 14 * 24 * 3600),
+    },
+    // Spec behaviour (OIDC Core 11): offline_access only counts with prompt=consent, and refresh
+    // tokens need offline_access. Off by default so a plain login of gatehouse gets one.
+    strictOfflineAccess: env.IDP_STRICT_OFFLINE_ACCESS === '1',
+    cookieKeys: env.IDP_COOKIE_KEYS
+      ? env.IDP_COOKIE_KEYS.split(',')
+      : [randomBytes(32).toString('base64url')],
+  };
+}
+
+function signingJwk(alg) {
+  const { privateKey } = SIGNING_ALGS[alg]();
+  return { ...privateKey.export({ format: 'jwk' }), alg, use: 'sig', kid: randomUUID() };
+}
+
+// oidc-provider guards every outgoing request (back-channel logout, jwks_uri...) against SSRF
+// by destroying sockets to special-use addresses, loopback included. In this dev setup the
+// relying party (gatehouse) IS on loopback, so for loopback URLs only we drop that guard;
+// every other destination keeps it.
+function isLoopback(url) {
+  const { hostname } = new URL(url);
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+function devFetch(url, options) {
+  if (isLoopback(url)) delete options.dispatcher;
+  return globalThis.fetch(url, options);
+}
+
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title, body, extraHead = '') {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title>${extraHead}
+<style>body{font:16px system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem;color:#222}
+label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}
+button{margin-top:1rem;padding:.5rem 1rem}.error{color:#b00020}small{color:#666}</style>
+</head><body><main>${body}</main></body></html>`;
+}
+
+function loginPage(uid, clientName, error) {
+  return page('Sign in', `<h1>Sign in</h1>
+<p>to <strong>${esc(clientName)}</strong></p>
+${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/interaction/${esc(uid)}/login" autocomplete="off">
+<label for="login">Username</label><input id="login" name="login" required autofocus>
+<label for="password">Password</label><input id="password" name="password" type="password" required>
+<button type="submit">Sign in</button>
+</form>
+<p><small>Demo users: alice / alice, bob / bob</small></p>`);
+}
+
+async function readForm(req, limit = 16 * 1024) {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > limit) throw Object.assign(new Error('body too large'), { status: 413 });
+  }
+  return new URLSearchParams(body);
+}
+
+// First-party client: grant everything it asked for, so the flow never stops at a consent page.
+async function grantAll(provider, details, accountId) {
+  const { client_id: clientId, scope } = details.params;
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId, clientId });
+  if (scope) grant.addOIDCScope(scope);
+  const missing = details.prompt.details ?? {};
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  return grant.save();
+}
+
+/** Creates the provider for an issuer. Exported so it can be embedded; main() runs it standalone. */
+export function createProvider(config, issuer) {
+  const { origins } = config;
+  const client = {
+    client_id: config.clientId,
+    client_secret: config.clientSecret,
+    client_name: 'gatehouse demo',
+    application_type: 'web',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: origins.map((o) => `${o}/signin-oidc`),
+    post_logout_redirect_uris: origins.map((o) => `${o}/signout-callback-oidc`),
+    backchannel_logout_uri: `${origins[0]}/bff/backchannel`,
+    backchannel_logout_session_required: true,
+    token_endpoint_auth_method: config.tokenAuth,
+    id_token_signed_response_alg: config.signingAlg,
+    scope: 'openid profile email offline_access',
+  };
+
+  const provider = new Provider(issuer, {
+    clients: [client],
+    jwks: { keys: [signingJwk(config.signingAlg)] },
+    clientAuthMethods: TOKEN_AUTH_METHODS,
+    responseTypes: ['code'],
+    pkce: { required: () => true }, // oidc-provider 9 supports S256 only
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    // Put the scope's claims into the ID token too (default: userinfo only for code flow), so a
+    // BFF that reads claims from the ID token alone still shows the user's name.
+    conformIdTokenClaims: false,
+    async findAccount(_ctx, sub) {
+      const user = USERS.get(sub);
+      if (!user) return undefined;
+      return {
+        accountId: sub,
+        claims: async () => ({
+          sub, name: user.name, email: user.email, email_verified: true, preferred_username: sub,
+        }),
+      };
+    },
+    async issueRefreshToken(_ctx, cl, code) {
+      if (!cl.grantTypeAllowed('refresh_token')) return false;
+      return config.strictOfflineAccess ? code.scopes.has('offline_access') : true;
+    },
+    ttl: {
+      ...config.ttl,
+      AuthorizationCode: 60,
+      Interaction: 3600,
+      Session: 14 * 24 * 3600,
+      Grant: 14 * 24 * 3600,
+    },
+    cookies: {
+      keys: config.cookieKeys,
+      // Cookies are per host, not per port: the IdP and gatehouse both live on 127.0.0.1, so
+      // prefix the IdP's cookie names to avoid any clash with the gateway's.
+      names: { session: 'idp_session', interaction: 'idp_interaction', resume: 'idp_interaction_resume' },
+    },
+    features: {
+      devInteractions: { enabled: false }, // our own pages below
+      backchannelLogout: { enabled: true }, // also makes ID tokens carry `sid`
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // A known relying party asked for the logout: confirm automatically (dev convenience), so
+        // "Log out" lands straight on post_logout_redirect_uri. logout=yes ends the whole IdP
+        // session, so the next login shows the form again.
+        async logoutSource(ctx, form) {
+          const auto = Boolean(ctx.oidc.client);
+          ctx.body = page('Sign out', `<h1>Sign out</h1>${form}
+<p>Sign out of the demo IdP${ctx.oidc.client ? ` and ${esc(ctx.oidc.client.clientName ?? ctx.oidc.client.clientId)}` : ''}?</p>
+<button id="logout-yes" type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button>
+${auto ? `<script>document.getElementById('logout-yes').click()</script>` : ''}`);
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.body = page('Signed out', '<h1>Signed out</h1><p>You are signed out of the demo IdP.</p>');
+        },
+      },
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = page('Error', `<h1>Error</h1>${Object.entries(out)
+        .map(([k, v]) => `<p><strong>${esc(k)}</strong>: ${esc(v)}</p>`).join('')}`);
+    },
+    fetch: devFetch,
+  });
+  // Plain http on loopback, no reverse proxy: never trust X-Forwarded-*; cookies then come out
+  // without the Secure flag because the request is not https.
+  provider.proxy = false;
+
+  provider.on('backchannel.error', (_ctx, err, cl) => {
+    console.error(`idp: back-channel logout to ${cl.backchannelLogoutUri} failed: ${err.message}`);
+  });
+  provider.on('server_error', (_ctx, err) => console.error('idp: server_error', err));
+  return provider;
+}
+
+/** Handles /interaction/:uid (GET: login form or auto-consent) and /interaction/:uid/login (POST). */
+async function interaction(provider, req, res, uid, action) {
+  const details = await provider.interactionDetails(req, res);
+  if (details.uid !== uid) throw Object.assign(new Error('interaction mismatch'), { status: 400 });
+  const client = await provider.Client.find(details.params.client_id);
+  const clientName = client?.clientName ?? details.params.client_id;
+
+  if (req.method === 'GET' && !action) {
+    if (details.prompt.name === 'login') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return res.end(loginPage(uid, clientName));
+    }
+    if (details.prompt.name === 'consent') {
+      const grantId = await grantAll(provider, details, details.session.accountId);
+      return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    }
+    throw Object.assign(new Error(`unsupported prompt ${details.prompt.name}`), { status: 400 });
+  }
+
+  if (req.method === 'POST' && action === 'login' && details.prompt.name === 'login') {
+    const form = await readForm(req);
+    const login = form.get('login') ?? '';
+    const user = USERS.get(login);
+    if (!user || user.password !== form.get('password')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return res.end(loginPage(uid, clientName, 'Invalid username or password.'));
+    }
+    // Log in and grant consent in one step: saves a round trip through a consent prompt.
+    const grantId = await grantAll(provider, details, login);
+    return provider.interactionFinished(req, res, {
+      login: { accountId: login },
+      consent: { grantId },
+    }, { mergeWithLastSubmission: false });
+  }
+  throw Object.assign(new Error('method not allowed'), { status: 405 });
+}
+
+/** Starts the IdP; resolves once listening. Returns { server, provider, issuer, close }. */
+export async function start(config = readConfig()) {
+  let provider;
+  let providerHandler;
+  const server = createServer(async (req, res) => {
+    const m = /^\/interaction\/([\w-]+)(?:\/(login))?\/?(?:\?.*)?$/.exec(req.url);
+    if (!m) return providerHandler(req, res);
+    try {
+      await interaction(provider, req, res, m[1], m[2]);
+    } catch (err) {
+      const status = err.status ?? err.statusCode ?? 500;
+      if (status >= 500) console.error('idp: interaction error', err);
+      if (!res.headersSent) {
+        res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(page('Error', `<h1>Error</h1><p>${esc(err.error_description ?? err.message)}</p>`));
+      } else res.end();
+    }
+  });
+  // Bind first so IDP_PORT=0 works: the default issuer needs the real port.
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address();
+  const issuer = config.issuer ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  provider = createProvider(config, issuer);
+  providerHandler = provider.callback();
+
+  const close = () => new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+  return { server, provider, issuer, port, close };
+}
+
+async function main() {
+  let config;
+  try {
+    config = readConfig();
+  } catch (err) {
+    console.error(`idp: configuration error: ${err.message}`);
+    process.exit(2);
+  }
+  const idp = await start(config);
+  console.log(`idp client ${config.clientId} (${config.tokenAuth}, ${config.signingAlg}) for ${config.origins.join(', ')}`);
+  console.log(`idp listening on ${idp.issuer}`);
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, async () => {
+      if (stopping) return;
+      stopping = true;
+      setTimeout(() => process.exit(0), 3000).unref(); // never hang on a stuck connection
+      await idp.close();
+      process.exit(0);
+    });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err) => {
+    console.error('idp: failed to start:', err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,67 @@
+// Asks the gateway who is signed in and renders it. The page never sees a token: /bff/user
+// answers from the server-side session found through the HttpOnly cookie.
+
+const $ = (id) => document.getElementById(id);
+
+function setStatus(text) {
+  $('status').textContent = text;
+}
+
+function showSignedOut() {
+  $('signed-in').hidden = true;
+  $('signed-out').hidden = false;
+  setStatus('Not signed in.');
+}
+
+// Only same-origin logout targets: a claim value must never send the user elsewhere.
+function sameOriginPath(value) {
+  try {
+    const url = new URL(value, window.location.origin);
+    return url.origin === window.location.origin ? url.pathname + url.search : null;
+  } catch {
+    return null;
+  }
+}
+
+function showSignedIn(claims) {
+  const first = (type) => claims.find((c) => c.type === type)?.value;
+  $('user-name').textContent = first('name') ?? first('preferred_username') ?? first('sub') ?? 'unknown user';
+
+  const logoutUrl = sameOriginPath(first('bff:logout_url') ?? '');
+  if (logoutUrl) $('logout').href = logoutUrl;
+
+  const rows = claims.map(({ type, value }) => {
+    const tr = document.createElement('tr');
+    for (const text of [type, typeof value === 'string' ? value : JSON.stringify(value)]) {
+      const td = document.createElement('td');
+      td.textContent = text; // textContent, never innerHTML: claim values are untrusted
+      tr.append(td);
+    }
+    return tr;
+  });
+  $('claims').tBodies[0].replaceChildren(...rows);
+
+  $('signed-out').hidden = true;
+  $('signed-in').hidden = false;
+  const expiresIn = Number(first('bff:session_expires_in'));
+  setStatus(Number.isFinite(expiresIn) && expiresIn > 0
+    ? `Signed in. The session expires in ${Math.round(expiresIn / 60)} min unless used.`
+    : 'Signed in.');
+}
+
+async function loadUser() {
+  try {
+    // X-CSRF marks this as a script call: the gateway rejects /bff/* calls without it, which a
+    // cross-site form or image cannot add.
+    const res = await fetch('/bff/user', { headers: { 'X-CSRF': '1' }, credentials: 'same-origin' });
+    if (res.status === 401) return showSignedOut();
+    if (!res.ok) throw new Error(`GET /bff/user answered ${res.status}`);
+    const claims = await res.json();
+    if (!Array.isArray(claims)) throw new Error('GET /bff/user did not return a claim list');
+    showSignedIn(claims);
+  } catch (err) {
+    setStatus(`Could not load your session: ${err.message}`);
+  }
+}
+
+loadUser();
