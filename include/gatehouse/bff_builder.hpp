@@ -58,6 +58,8 @@ class BffBuilder {
     return *this;
   }
 
+  bool has_store() const { return static_cast<bool>(factory_); }
+
   // Builds the store (throws what its constructor throws, e.g. StoreOpenError) and the rest.
   // Throws std::logic_error when no store was added.
   BffServices build() const;

@@ -2,8 +2,11 @@
 //   cd tests/browser && npm ci && npm test                      (SPA tests against a stub server)
 //   GATEHOUSE_URL=http://127.0.0.1:8080 npm test                (plus the real login, end to end)
 // The end-to-end test needs gatehouse running with the demo IdP (demo/idp) as its provider.
+// Without GATEHOUSE_URL it starts both itself (scripts/e2e-env.mjs) when the gatehouse binary
+// exists (build/apps/gatehouse/gatehouse or GATEHOUSE_BIN), and skips only when it does not.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,6 +14,7 @@ import { extname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { gatehouseBinary, startEnvironment } from '../../scripts/e2e-env.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SPA_DIR = fileURLToPath(new URL('../../demo/spa/', import.meta.url));
@@ -127,57 +131,76 @@ describe('demo SPA in chromium (stub /bff/user)', { timeout: 90_000 }, () => {
 });
 
 describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
-  const base = process.env.GATEHOUSE_URL;
+  let base = process.env.GATEHOUSE_URL;
+  let env; // our own IdP + gateway when GATEHOUSE_URL is not given
+  const bin = gatehouseBinary();
+  before(async () => {
+    if (base || !existsSync(bin)) return;
+    env = await startEnvironment({ gatehouseBin: bin });
+    base = env.gatehouseUrl;
+  });
+  after(async () => { await env?.stop(); });
 
   test('log in as alice, read claims, check the cookie, log out', async (t) => {
     if (!base) {
-      t.skip('GATEHOUSE_URL is not set: start gatehouse with the demo IdP and set it, e.g. GATEHOUSE_URL=http://127.0.0.1:8080');
+      t.skip(`no gateway to test: ${bin} does not exist (make build, or set GATEHOUSE_BIN) and GATEHOUSE_URL is not set`);
       return;
     }
-    const https = new URL(base).protocol === 'https:';
-    // Self-signed development certificates are expected on https.
-    const browser = await launch({ ignoreHTTPSErrors: https });
     try {
-      const page = await browser.context.newPage();
-      await page.goto(base);
-      await page.locator('#login').click();
-
-      // The demo IdP's login form (demo/idp/server.mjs).
-      await page.locator('input[name=login]').fill(process.env.GATEHOUSE_TEST_USER ?? 'alice');
-      await page.locator('input[name=password]').fill(process.env.GATEHOUSE_TEST_PASSWORD ?? 'alice');
-      await page.locator('button[type=submit]').click();
-
-      await page.waitForURL((url) => url.origin === new URL(base).origin);
-      await page.locator('#claims').waitFor({ state: 'visible' });
-      const claims = Object.fromEntries(await page.locator('#claims tbody tr').evaluateAll((trs) =>
-        trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])));
-      assert.ok(claims.sub, `sub claim in ${JSON.stringify(claims)}`);
-      assert.ok(claims.name, `name claim in ${JSON.stringify(claims)}`);
-      assert.equal(await page.locator('#user-name').textContent(), claims.name);
-      assert.ok(claims['bff:logout_url'], 'bff:logout_url claim');
-
-      // The IdP shares the host (cookies ignore ports), so leave its idp_* cookies out.
-      const wanted = process.env.GATEHOUSE_COOKIE_NAME;
-      const cookies = (await browser.context.cookies(base))
-        .filter((c) => (wanted ? c.name === wanted : !c.name.startsWith('idp_')));
-      assert.ok(cookies.length >= 1, 'gatehouse set a session cookie');
-      for (const c of cookies) {
-        if (https) assert.ok(c.name.startsWith('__Host-'), `${c.name}: __Host- prefix on https`);
-        assert.equal(c.httpOnly, true, `${c.name}: HttpOnly`);
-        assert.ok(['Lax', 'Strict'].includes(c.sameSite), `${c.name}: SameSite is ${c.sameSite}`);
-        assert.equal(c.path, '/', `${c.name}: Path`);
-        if (https) assert.equal(c.secure, true, `${c.name}: Secure`);
-      }
-
-      await page.locator('#logout').click();
-      // Via the IdP's end-session endpoint and back to the SPA, signed out.
-      await page.waitForURL((url) => url.origin === new URL(base).origin && url.pathname === '/');
-      await page.locator('#login').waitFor({ state: 'visible' });
-      const status = await page.evaluate(async () =>
-        (await fetch('/bff/user', { headers: { 'X-CSRF': '1' }, credentials: 'same-origin' })).status);
-      assert.equal(status, 401);
-    } finally {
-      await browser.close();
+      await loginAndLogout(base);
+    } catch (err) {
+      // The gateway's and the IdP's logs explain most failures of an environment we started.
+      if (env) err.message += `\n${env.diagnostics(40)}`;
+      throw err;
     }
   });
 });
+
+/** The real login through the IdP's form, the cookie checks and the logout, in chromium. */
+async function loginAndLogout(base) {
+  const https = new URL(base).protocol === 'https:';
+  // Self-signed development certificates are expected on https.
+  const browser = await launch({ ignoreHTTPSErrors: https });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(base);
+    await page.locator('#login').click();
+
+    // The demo IdP's login form (demo/idp/server.mjs).
+    await page.locator('input[name=login]').fill(process.env.GATEHOUSE_TEST_USER ?? 'alice');
+    await page.locator('input[name=password]').fill(process.env.GATEHOUSE_TEST_PASSWORD ?? 'alice');
+    await page.locator('button[type=submit]').click();
+
+    await page.waitForURL((url) => url.origin === new URL(base).origin);
+    await page.locator('#claims').waitFor({ state: 'visible' });
+    const claims = Object.fromEntries(await page.locator('#claims tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])));
+    assert.ok(claims.sub, `sub claim in ${JSON.stringify(claims)}`);
+    assert.ok(claims.name, `name claim in ${JSON.stringify(claims)}`);
+    assert.equal(await page.locator('#user-name').textContent(), claims.name);
+    assert.ok(claims['bff:logout_url'], 'bff:logout_url claim');
+
+    // The IdP shares the host (cookies ignore ports), so leave its idp_* cookies out.
+    const wanted = process.env.GATEHOUSE_COOKIE_NAME;
+    const cookies = (await browser.context.cookies(base))
+      .filter((c) => (wanted ? c.name === wanted : !c.name.startsWith('idp_')));
+    assert.ok(cookies.length >= 1, 'gatehouse set a session cookie');
+    for (const c of cookies) {
+      if (https) assert.ok(c.name.startsWith('__Host-'), `${c.name}: __Host- prefix on https`);
+      assert.equal(c.httpOnly, true, `${c.name}: HttpOnly`);
+      assert.ok(['Lax', 'Strict'].includes(c.sameSite), `${c.name}: SameSite is ${c.sameSite}`);
+      assert.equal(c.path, '/', `${c.name}: Path`);
+      if (https) assert.equal(c.secure, true, `${c.name}: Secure`);
+    }
+
+    await page.locator('#logout').click();
+    // Via the IdP's end-session endpoint and back to the SPA, signed out.
+    await page.waitForURL((url) => url.origin === new URL(base).origin && url.pathname === '/');
+    await page.locator('#login').waitFor({ state: 'visible' });
+    const status = await page.evaluate(async () =>
+      (await fetch('/bff/user', { headers: { 'X-CSRF': '1' }, credentials: 'same-origin' })).status);
+    assert.equal(status, 401);
+  } finally {
+    await browser.close();
+  }
+}

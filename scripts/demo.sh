@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# `make demo`: the development IdP on 127.0.0.1:9090 and gatehouse on 127.0.0.1:8080 serving the
+# sample SPA (demo/spa) with demo/gatehouse.demo.toml. Ctrl-C stops both.
+#   GATEHOUSE_BIN=/path/to/gatehouse scripts/demo.sh   uses that binary and skips `make build`.
+# State (sessions, key ring, logs) lives in demo/data/, which git ignores.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=${GATEHOUSE_BIN:-$ROOT/build/apps/gatehouse/gatehouse}
+CONFIG=demo/gatehouse.demo.toml
+DATA=demo/data
+IDP_PORT=9090
+GW_PORT=8080
+GW_URL=http://127.0.0.1:$GW_PORT
+IDP_URL=http://127.0.0.1:$IDP_PORT
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  die "Node.js 20+ and npm are needed for the demo IdP (./scripts/install-deps.sh node)"
+fi
+
+# A port is busy when we cannot bind it ourselves (catches listeners on 127.0.0.1 and 0.0.0.0).
+port_busy() {
+  ! node -e "const s=require('net').createServer();s.once('error',()=>process.exit(1));s.listen($1,'127.0.0.1',()=>s.close())"
+}
+busy=""
+port_busy $GW_PORT && busy+=" $GW_PORT (for gatehouse)"
+port_busy $IDP_PORT && busy+=" $IDP_PORT (for the demo IdP)"
+if [[ -n "$busy" ]]; then
+  die "already in use on 127.0.0.1:$busy. Stop whatever listens there (a previous demo? see: ss -ltnp | grep -E ':(8080|9090) ') and try again."
+fi
+
+# The IdP's npm dependencies, pinned by its lock file; reinstalled only when the lock changed.
+if [[ ! -f demo/idp/node_modules/.package-lock.json || demo/idp/package-lock.json -nt demo/idp/node_modules/.package-lock.json ]]; then
+  say "demo: installing the demo IdP's npm dependencies (npm ci)"
+  (cd demo/idp && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [[ -z "${GATEHOUSE_BIN:-}" ]]; then
+  say "demo: building gatehouse (make build)"
+  make --no-print-directory build
+fi
+[[ -x "$BIN" ]] || die "no gatehouse binary at $BIN"
+
+mkdir -p "$DATA"
+chmod 700 "$DATA" # the key ring and sessions live here
+IDP_LOG=$DATA/idp.log
+GW_LOG=$DATA/gatehouse.log
+: >"$IDP_LOG"
+: >"$GW_LOG"
+
+idp_pid=""
+gw_pid=""
+# Stops both children by their pids: TERM, then KILL after 5 s. Runs once, on any exit.
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  trap - INT TERM EXIT
+  local pid
+  for pid in $gw_pid $idp_pid; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    local alive=0
+    for pid in $gw_pid $idp_pid; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  for pid in $gw_pid $idp_pid; do kill -KILL "$pid" 2>/dev/null || true; done
+  [[ -n "$gw_pid$idp_pid" ]] && say "demo: stopped."
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+show_logs() {
+  say "--- $IDP_LOG (last lines) ---" >&2; tail -n 30 "$IDP_LOG" >&2 || true
+  say "--- $GW_LOG (last lines) ---" >&2; tail -n 30 "$GW_LOG" >&2 || true
+}
+
+IDP_PORT=$IDP_PORT IDP_ISSUER=$IDP_URL GATEHOUSE_ORIGIN=$GW_URL node demo/idp/server.mjs >>"$IDP_LOG" 2>&1 &
+idp_pid=$!
+for _ in $(seq 150); do # 15 s
+  grep -q 'idp listening on' "$IDP_LOG" && break
+  kill -0 "$idp_pid" 2>/dev/null || { show_logs; die "the demo IdP exited during start-up"; }
+  sleep 0.1
+done
+grep -q 'idp listening on' "$IDP_LOG" || { show_logs; die "the demo IdP did not start within 15 s"; }
+
+GATEHOUSE_OIDC_CLIENT_SECRET=dev-secret-change-me "$BIN" serve --config "$CONFIG" >>"$GW_LOG" 2>&1 &
+gw_pid=$!
+ready=0
+for _ in $(seq 200); do # 20 s
+  if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$GW_URL/readyz" || true)" == 200 ]]; then ready=1; break; fi
+  kill -0 "$gw_pid" 2>/dev/null || { show_logs; die "gatehouse exited during start-up"; }
+  sleep 0.1
+done
+((ready)) || { show_logs; die "gatehouse was not ready ($GW_URL/readyz) within 20 s"; }
+
+cat <<MSG
+
+  gatehouse demo is running.
+
+    Open   $GW_URL/
+    Users  alice / alice    bob / bob
+    IdP    $IDP_URL   (development only: in-memory, forgets everything on restart)
+    Logs   $GW_LOG, $IDP_LOG
+
+  Ctrl-C stops both.
+
+MSG
+
+# Whichever child ends first ends the demo (the trap then stops the other).
+set +e
+wait -n "$idp_pid" "$gw_pid"
+status=$?
+set -e
+kill -0 "$gw_pid" 2>/dev/null || { show_logs; die "gatehouse stopped unexpectedly (exit $status)"; }
+show_logs
+die "the demo IdP stopped unexpectedly (exit $status)"

@@ -1,0 +1,52 @@
+// The management endpoints of the BFF: login, the OIDC callback, the user endpoint, logout and
+// its callback, and health. Everything else (the SPA's static files) is not answered here.
+#pragma once
+
+#include "bff/cookies.hpp"
+#include "crypto/key_ring.hpp"
+#include "http/message.hpp"
+#include "oidc/oidc_client.hpp"
+#include "session_layer/ticket_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace gatehouse::bff {
+
+struct EndpointOptions {
+  std::string base_path = "/bff";
+  std::string public_origin;  // e.g. "https://app.example.com"
+  CookiePolicy cookies;
+};
+
+class BffEndpoints {
+ public:
+  BffEndpoints(EndpointOptions options, std::shared_ptr<TicketStore> tickets,
+               std::shared_ptr<oidc::OidcClient> oidc, std::shared_ptr<const crypto::KeyRing> keys,
+               Clock clock = system_clock());
+
+  // The response for a gatehouse endpoint, or nullopt when the path is not one of them.
+  boost::asio::awaitable<std::optional<http::Response>> handle(http::Request& request);
+
+ private:
+  boost::asio::awaitable<http::Response> login(http::Request& request);
+  boost::asio::awaitable<http::Response> callback(http::Request& request);
+  boost::asio::awaitable<http::Response> user(http::Request& request);
+  boost::asio::awaitable<http::Response> logout(http::Request& request);
+  http::Response logout_callback(http::Request& request);
+  boost::asio::awaitable<http::Response> ready();
+
+  std::string flow_cookie_name(std::string_view kind, std::string_view state) const;
+  std::int64_t now_seconds() const;
+
+  EndpointOptions options_;
+  std::shared_ptr<TicketStore> tickets_;
+  std::shared_ptr<oidc::OidcClient> oidc_;
+  std::shared_ptr<const crypto::KeyRing> keys_;
+  Clock clock_;
+};
+
+}  // namespace gatehouse::bff

@@ -1,0 +1,160 @@
+#include "bff/gateway.hpp"
+
+#include <gatehouse/stores/sqlite_user_session_store.hpp>
+
+#include "bff/bff_endpoints.hpp"
+#include "http/server.hpp"
+#include "http/static_files.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace gatehouse::bff {
+namespace {
+
+oidc::ClientSettings oidc_settings(const config::Config& c) {
+  oidc::ClientSettings s;
+  s.authority = c.oidc.authority;
+  s.client_id = c.oidc.client_id;
+  s.client_secret = c.oidc.client_secret;
+  s.scopes = c.oidc.scopes;
+  s.token_auth = c.oidc.token_auth == config::TokenAuth::client_secret_post
+                     ? oidc::TokenAuth::client_secret_post
+                     : oidc::TokenAuth::client_secret_basic;
+  s.redirect_uri = c.server.redirect_uri();
+  s.clock_skew = std::chrono::duration_cast<std::chrono::seconds>(c.oidc.clock_skew);
+  return s;
+}
+
+http::ServerOptions server_options(const config::Config& c) {
+  http::ServerOptions o;
+  o.listen = {c.server.listen};
+  o.max_body_bytes = c.server.max_body;
+  o.read_timeout = c.server.read_timeout;
+  o.idle_timeout = c.server.idle_timeout;
+  if (c.server.tls_cert && c.server.tls_key)
+    o.tls = http::TlsFiles{*c.server.tls_cert, *c.server.tls_key};
+  return o;
+}
+
+}  // namespace
+
+struct Gateway::Impl {
+  config::Config config;
+  boost::asio::io_context io{1};
+  std::shared_ptr<crypto::KeyRing> keys;
+  BffServices services;
+  std::shared_ptr<TicketStore> tickets;
+  std::shared_ptr<oidc::OidcClient> oidc;
+  std::shared_ptr<BffEndpoints> endpoints;
+  std::unique_ptr<UserSessionCleanupService> cleanup;
+  std::unique_ptr<http::Server> server;
+  bool stopping = false;
+
+  // Discovery retries until the provider answers: the gateway starts even while the provider
+  // is down, and /readyz tells the load balancer when it can take logins.
+  boost::asio::awaitable<void> load_provider() {
+    boost::asio::steady_timer timer(io);
+    for (auto delay = std::chrono::seconds(1); !stopping;
+         delay = std::min(delay * 2, std::chrono::seconds(30))) {
+      auto loaded = co_await oidc->load_metadata();
+      if (loaded) {
+        spdlog::info("identity provider metadata loaded from {}", config.oidc.authority);
+        co_return;
+      }
+      spdlog::warn("identity provider not reachable ({}: {}); retrying in {} s",
+                   loaded.error().message(), oidc->last_error(), delay.count());
+      timer.expires_after(delay);
+      boost::system::error_code ec;
+      co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
+  }
+
+  boost::asio::awaitable<http::Response> serve(http::Request& request) {
+    if (auto answered = co_await endpoints->handle(request)) co_return std::move(*answered);
+    if (config.frontend.static_dir)
+      co_return http::static_file(*config.frontend.static_dir, request,
+                                  {.spa_fallback = config.frontend.spa_fallback});
+    co_return http::text(404, "not found\n");
+  }
+};
+
+Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_unique<Impl>()) {
+  auto& i = *impl_;
+  i.config = std::move(config);
+  const auto& c = i.config;
+  try {
+    i.keys = std::make_shared<crypto::KeyRing>(crypto::KeyRing::load_or_create(c.keys.path));
+  } catch (const std::exception& e) {
+    throw StartupError(std::string("keys.path: ") + e.what());
+  }
+  builder.partition(c.session.partition)
+      .cleanup({.interval = c.session.cleanup_interval,
+                .batch_size = static_cast<std::size_t>(c.session.cleanup_batch)});
+  if (!builder.has_store()) {
+    if (c.session.store == config::StoreKind::memory)
+      builder.add_in_memory_server_side_sessions();
+    else
+      builder.add_server_side_sessions(c.session.sqlite_path.string());
+  }
+  try {
+    i.services = builder.build();
+  } catch (const std::exception& e) {
+    throw StartupError(std::string("session store: ") + e.what());
+  }
+  i.tickets = std::make_shared<TicketStore>(
+      i.services.store, i.keys,
+      TicketStoreOptions{c.session.idle_timeout, c.session.max_lifetime, c.session.renew_after});
+  i.oidc = std::make_shared<oidc::OidcClient>(i.io.get_executor(), oidc_settings(c));
+  const bool https = c.server.public_origin.starts_with("https://");
+  CookiePolicy cookies{c.session.cookie_name, c.session.cookie_host_prefixed() || https,
+                       c.session.same_site == config::SameSite::strict ? "Strict" : "Lax"};
+  i.endpoints = std::make_shared<BffEndpoints>(
+      EndpointOptions{c.bff.base_path, c.server.public_origin, cookies}, i.tickets, i.oidc, i.keys);
+  if (i.services.cleanup)
+    i.cleanup = std::make_unique<UserSessionCleanupService>(i.io.get_executor(), i.services.cleanup,
+                                                            i.services.cleanup_options);
+  i.server = std::make_unique<http::Server>(
+      i.io.get_executor(), server_options(c),
+      [impl = impl_.get()](http::Request& r) { return impl->serve(r); });
+  try {
+    i.server->listen();
+  } catch (const std::exception& e) {
+    throw StartupError(std::string("server.listen: ") + e.what());
+  }
+}
+
+Gateway::~Gateway() = default;
+
+int Gateway::run() {
+  auto& i = *impl_;
+  i.server->start();
+  if (i.cleanup) i.cleanup->start();
+  boost::asio::co_spawn(i.io, i.load_provider(), boost::asio::detached);
+  spdlog::info("gatehouse listening on {} (public origin {})", i.config.server.listen,
+               i.config.server.public_origin);
+
+  boost::asio::signal_set signals(i.io, SIGINT, SIGTERM);
+  signals.async_wait([&i](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: finishing in-flight requests", signal);
+    i.stopping = true;
+    if (i.cleanup) i.cleanup->stop();
+    auto drain = [&i]() -> boost::asio::awaitable<void> {
+      co_await i.server->shutdown(std::chrono::seconds(10));
+      i.io.stop();
+    };
+    boost::asio::co_spawn(i.io, drain, boost::asio::detached);
+  });
+  i.io.run();
+  spdlog::info("gatehouse stopped");
+  return 0;
+}
+
+}  // namespace gatehouse::bff

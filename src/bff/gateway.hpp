@@ -1,0 +1,36 @@
+// The running gateway: configuration in, a serving process out. The `gatehouse serve` command
+// is a thin shell around it, and an embedding application can use it directly with its own
+// store registered on the builder (see docs/embedding.md).
+#pragma once
+
+#include <gatehouse/bff_builder.hpp>
+
+#include "config/config.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+namespace gatehouse::bff {
+
+// Start-up failed (key ring, store, listen address); what() says what and where.
+class StartupError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Gateway {
+ public:
+  // Opens the key ring and the store. Uses the builder's store when one was added, otherwise
+  // the one `config.session.store` names. Throws StartupError.
+  explicit Gateway(config::Config config, BffBuilder builder = {});
+  ~Gateway();
+
+  // Serves until SIGINT or SIGTERM, then shuts down gracefully. Returns the exit code.
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gatehouse::bff

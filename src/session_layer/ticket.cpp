@@ -1,0 +1,57 @@
+#include "session_layer/ticket.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace gatehouse::bff {
+namespace {
+
+constexpr std::int64_t ticket_version = 1;
+constexpr std::size_t max_ticket_json = 256 * 1024;
+
+std::optional<std::string> string_member(const boost::json::object& o, std::string_view name) {
+  auto it = o.find(name);
+  if (it == o.end() || !it->value().is_string()) return std::nullopt;
+  return std::string(it->value().get_string());
+}
+
+}  // namespace
+
+std::string serialize_ticket(const SessionTicket& t) {
+  boost::json::object o;
+  o["v"] = ticket_version;
+  o["claims"] = t.claims;
+  o["id_token"] = t.id_token;
+  o["access_token"] = t.access_token;
+  if (t.refresh_token) o["refresh_token"] = *t.refresh_token;
+  if (t.access_token_expires_at) o["access_token_expires_at"] = *t.access_token_expires_at;
+  return boost::json::serialize(o);
+}
+
+std::optional<SessionTicket> parse_ticket(std::string_view json) {
+  if (json.size() > max_ticket_json) return std::nullopt;
+  boost::json::parse_options limits;
+  limits.max_depth = 32;
+  boost::system::error_code ec;
+  auto value = boost::json::parse(json, ec, {}, limits);
+  if (ec || !value.is_object()) return std::nullopt;
+  const auto& o = value.get_object();
+  auto v = o.find("v");
+  if (v == o.end() || !v->value().is_int64() || v->value().get_int64() != ticket_version)
+    return std::nullopt;
+  auto claims = o.find("claims");
+  if (claims == o.end() || !claims->value().is_object()) return std::nullopt;
+  SessionTicket t;
+  t.claims = claims->value().get_object();
+  auto id_token = string_member(o, "id_token");
+  auto access_token = string_member(o, "access_token");
+  if (!id_token || !access_token) return std::nullopt;
+  t.id_token = std::move(*id_token);
+  t.access_token = std::move(*access_token);
+  t.refresh_token = string_member(o, "refresh_token");
+  if (auto e = o.find("access_token_expires_at"); e != o.end() && e->value().is_int64())
+    t.access_token_expires_at = e->value().get_int64();
+  return t;
+}
+
+}  // namespace gatehouse::bff

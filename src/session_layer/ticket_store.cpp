@@ -1,0 +1,118 @@
+#include "session_layer/ticket_store.hpp"
+
+#include "crypto/base64.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/random.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace gatehouse::bff {
+namespace {
+
+constexpr std::size_t handle_bytes = 32;  // 256 bits
+constexpr std::size_t handle_chars = 43;  // base64url of 32 bytes, unpadded
+
+}  // namespace
+
+TicketStore::TicketStore(std::shared_ptr<UserSessionStore> store,
+                         std::shared_ptr<const crypto::KeyRing> keys, TicketStoreOptions options,
+                         Clock clock)
+    : store_(std::move(store)),
+      keys_(std::move(keys)),
+      options_(options),
+      clock_(clock ? std::move(clock) : system_clock()) {}
+
+std::optional<std::string> TicketStore::key_for_handle(std::string_view handle) {
+  if (handle.size() != handle_chars) return std::nullopt;
+  auto raw = crypto::base64url_decode(handle);
+  if (!raw || raw->size() != handle_bytes) return std::nullopt;
+  return crypto::base64url_encode(crypto::sha256(handle));
+}
+
+Timestamp TicketStore::absolute_expiry(const UserSession& s) const {
+  return s.created + options_.max_lifetime;
+}
+
+boost::asio::awaitable<StoreResult<IssuedSession>> TicketStore::create(
+    std::string subject, std::optional<std::string> sid, SessionTicket ticket) {
+  const auto now = clock_();
+  IssuedSession issued;
+  issued.handle = crypto::base64url_encode(crypto::random_bytes(handle_bytes));
+  issued.key = *key_for_handle(issued.handle);
+  issued.absolute_expires = now + options_.max_lifetime;
+  issued.expires = std::min(now + options_.idle_timeout, issued.absolute_expires);
+
+  UserSession session;
+  session.key = issued.key;
+  session.subject_id = std::move(subject);
+  session.session_id = std::move(sid);
+  session.created = now;
+  session.renewed = now;
+  session.expires = issued.expires;
+  session.ticket = keys_->seal(serialize_ticket(ticket), issued.key);
+
+  // Logging in again in the same provider session (same sub and sid) replaces the stale
+  // gatehouse session; a concurrent login of the same sid may win the race once, so retry once.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (session.session_id) {
+      UserSessionsFilter stale{.subject_id = session.subject_id, .session_id = session.session_id};
+      auto removed = co_await store_->delete_user_sessions(stale);
+      if (!removed) co_return removed.error();
+    }
+    auto created = co_await store_->create_user_session(session);
+    if (created) co_return issued;
+    if (created.error() != StoreErrc::conflict || !session.session_id) co_return created.error();
+  }
+  co_return make_error_code(StoreErrc::conflict);
+}
+
+boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::load(
+    std::string_view handle, bool slide) {
+  using Loaded = std::optional<ActiveSession>;
+  auto key = key_for_handle(handle);
+  if (!key) co_return Loaded{};
+  auto found = co_await store_->get_user_session(*key);
+  if (!found) co_return found.error();
+  if (!*found) co_return Loaded{};
+  UserSession& s = **found;
+
+  const auto now = clock_();
+  const auto absolute = absolute_expiry(s);
+  if ((s.expires && *s.expires <= now) || absolute <= now) {
+    // Expired: make it go away now rather than at the next cleanup (best effort).
+    co_await store_->delete_user_session(*key);
+    co_return Loaded{};
+  }
+  auto plaintext = keys_->open(s.ticket, *key);
+  if (!plaintext) {
+    spdlog::warn("session ticket cannot be decrypted with any key; treating as anonymous");
+    co_return Loaded{};
+  }
+  auto ticket = parse_ticket(*plaintext);
+  if (!ticket) co_return Loaded{};
+
+  if (slide && now - s.renewed >= options_.renew_after) {
+    UserSessionUpdate update{
+        s.subject_id, s.session_id, s.created, now, std::min(now + options_.idle_timeout, absolute),
+        s.ticket};
+    auto renewed = co_await store_->update_user_session(*key, update);
+    if (!renewed && renewed.error() == StoreErrc::not_found) co_return Loaded{};  // revoked
+    if (renewed) {
+      s.renewed = update.renewed;
+      s.expires = update.expires;
+    } else {
+      // The read was fine; a failed renewal only means the idle timer was not pushed out.
+      spdlog::warn("session renewal failed: {}", renewed.error().message());
+    }
+  }
+  const auto expires = s.expires ? std::min(*s.expires, absolute) : absolute;
+  co_return Loaded{ActiveSession{*key, std::move(s), std::move(*ticket), expires}};
+}
+
+boost::asio::awaitable<StoreResult<void>> TicketStore::remove(std::string key) {
+  co_return co_await store_->delete_user_session(std::move(key));
+}
+
+}  // namespace gatehouse::bff

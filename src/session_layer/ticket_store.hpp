@@ -1,0 +1,80 @@
+// The session layer between the cookie and the user session store ("ticket store").
+//
+// The browser holds a random 256-bit handle (43 base64url characters); the store key is the
+// base64url SHA-256 of it, so a database dump yields no usable cookie. The ticket is sealed with
+// the key ring, bound to that key, so it cannot be moved to another session either.
+//
+// Expiry: a session ends `idle_timeout` after its last renewal and never later than
+// `max_lifetime` after its creation; the store's `expires` is the earlier of the two, so cleanup
+// removes idle and over-age sessions alike. Renewal writes happen at most once per `renew_after`.
+#pragma once
+
+#include <gatehouse/session/clock.hpp>
+#include <gatehouse/session/user_session_store.hpp>
+
+#include "crypto/key_ring.hpp"
+#include "session_layer/ticket.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gatehouse::bff {
+
+struct TicketStoreOptions {
+  std::chrono::milliseconds idle_timeout = std::chrono::minutes(30);
+  std::chrono::milliseconds max_lifetime = std::chrono::hours(8);
+  std::chrono::milliseconds renew_after = std::chrono::minutes(1);
+};
+
+struct IssuedSession {
+  std::string handle;  // goes into the cookie, nowhere else
+  std::string key;
+  Timestamp expires;
+  Timestamp absolute_expires;
+};
+
+struct ActiveSession {
+  std::string key;
+  UserSession session;  // as stored (after any renewal)
+  SessionTicket ticket;
+  Timestamp expires;  // when it ends unless renewed
+};
+
+class TicketStore {
+ public:
+  TicketStore(std::shared_ptr<UserSessionStore> store, std::shared_ptr<const crypto::KeyRing> keys,
+              TicketStoreOptions options, Clock clock = system_clock());
+
+  // The store key for a cookie value, or nullopt when the value is not a well-formed handle.
+  static std::optional<std::string> key_for_handle(std::string_view handle);
+
+  // A fresh session under a fresh handle (every login: no session fixation). A stale session
+  // of the same subject and sid is replaced; without a sid no other session is touched.
+  boost::asio::awaitable<StoreResult<IssuedSession>> create(std::string subject,
+                                                            std::optional<std::string> sid,
+                                                            SessionTicket ticket);
+
+  // The live session for a cookie value. Empty for a malformed handle, a missing, expired or
+  // revoked session, or a ticket no key opens (anonymous, never an error); an error only when
+  // the store itself fails (unavailable). With `slide`, renews the idle timeout (throttled).
+  boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> load(std::string_view handle,
+                                                                         bool slide);
+
+  boost::asio::awaitable<StoreResult<void>> remove(std::string key);
+
+  const TicketStoreOptions& options() const { return options_; }
+  const std::shared_ptr<UserSessionStore>& store() const { return store_; }
+
+ private:
+  Timestamp absolute_expiry(const UserSession& s) const;
+
+  std::shared_ptr<UserSessionStore> store_;
+  std::shared_ptr<const crypto::KeyRing> keys_;
+  TicketStoreOptions options_;
+  Clock clock_;
+};
+
+}  // namespace gatehouse::bff

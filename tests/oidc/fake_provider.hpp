@@ -1,0 +1,77 @@
+// Test support: an OpenID provider on 127.0.0.1 serving discovery, JWKS and a token endpoint
+// whose answers each test sets, and recording what the client sent.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/server_thread.hpp"
+#include "oidc/oidc_client.hpp"
+
+namespace gatehouse::oidc::testing {
+
+// A clock the test moves by hand; copies share the time.
+class TestClock {
+ public:
+  TestClock() : now_(std::make_shared<std::atomic<std::int64_t>>(1'800'000'000)) {}
+  std::chrono::system_clock::time_point now() const {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(now_->load()));
+  }
+  std::int64_t seconds() const { return now_->load(); }
+  void advance(std::chrono::seconds d) { now_->fetch_add(d.count()); }
+  Clock clock() const {
+    return [n = now_] { return std::chrono::system_clock::time_point(std::chrono::seconds(*n)); };
+  }
+
+ private:
+  std::shared_ptr<std::atomic<std::int64_t>> now_;
+};
+
+class FakeProvider {
+ public:
+  struct TokenRequest {
+    http::Fields headers;
+    std::string body;
+  };
+
+  FakeProvider();
+
+  std::string issuer() const;  // http://127.0.0.1:<port>
+  // The discovery document served unless set_discovery overrides it.
+  boost::json::object discovery() const;
+
+  void set_discovery(std::string body);
+  // JWKS documents served in order, the last one for every later fetch.
+  void set_jwks(std::vector<std::string> bodies);
+  void set_token_response(int status, std::string body);
+  // A 200 Bearer response carrying this ID token.
+  void set_id_token(std::string id_token);
+  // The token endpoint answers only after `delay` (longer than the client's timeout in tests).
+  void set_token_delay(std::chrono::milliseconds delay);
+
+  int jwks_fetches() const;
+  std::vector<TokenRequest> token_requests() const;
+
+ private:
+  boost::asio::awaitable<http::Response> handle(http::Request& request);
+
+  mutable std::mutex mutex_;
+  std::optional<std::string> discovery_;
+  std::vector<std::string> jwks_;
+  int jwks_fetches_ = 0;
+  int token_status_ = 500;
+  std::string token_body_;
+  std::chrono::milliseconds token_delay_{0};
+  std::vector<TokenRequest> token_requests_;
+  std::unique_ptr<gatehouse::testing::ServerThread> server_;  // last: stops before the rest dies
+};
+
+}  // namespace gatehouse::oidc::testing

@@ -1,0 +1,180 @@
+#include "session_layer/ticket_store.hpp"
+
+#include <gatehouse/stores/memory_user_session_store.hpp>
+
+#include "session_layer/failing_store.hpp"
+#include "support/run.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::testing {
+namespace {
+
+using bff::SessionTicket;
+using bff::TicketStore;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+SessionTicket ticket_for(std::string sub) {
+  SessionTicket t;
+  t.claims["sub"] = sub;
+  t.claims["name"] = "Alice Example";
+  t.id_token = "id-token-" + sub;
+  t.access_token = "access-token-secret-" + sub;
+  t.refresh_token = "refresh-token-secret-" + sub;
+  return t;
+}
+
+class TicketStoreTest : public ::testing::Test {
+ protected:
+  ManualClock clock_;
+  std::shared_ptr<InMemoryUserSessionStore> memory_ = std::make_shared<InMemoryUserSessionStore>(
+      InMemoryUserSessionStoreOptions{.partition = "app", .clock = clock_.clock()});
+  std::shared_ptr<SwitchableStore> store_ = std::make_shared<SwitchableStore>(memory_);
+  std::shared_ptr<crypto::KeyRing> keys_ =
+      std::make_shared<crypto::KeyRing>(crypto::KeyRing::generate());
+  TicketStore tickets_{
+      store_,
+      keys_,
+      {.idle_timeout = minutes(30), .max_lifetime = minutes(120), .renew_after = minutes(1)},
+      clock_.clock()};
+  boost::asio::io_context io_;
+
+  bff::IssuedSession login(std::string sub, std::optional<std::string> sid) {
+    auto issued = run(io_, tickets_.create(sub, sid, ticket_for(sub)));
+    EXPECT_TRUE(issued) << issued.error().message();
+    return *issued;
+  }
+  std::optional<bff::ActiveSession> load(const std::string& handle, bool slide = true) {
+    auto r = run(io_, tickets_.load(handle, slide));
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? *r : std::nullopt;
+  }
+};
+
+TEST_F(TicketStoreTest, HandleIsRandomAndOnlyItsHashIsStored) {
+  auto a = login("alice", "s1");
+  auto b = login("alice", "s2");
+  EXPECT_EQ(a.handle.size(), 43u);
+  EXPECT_NE(a.handle, b.handle);
+  EXPECT_NE(a.key, a.handle);
+  auto stored = run(io_, memory_->get_user_session(a.key));
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_EQ((*stored)->session_id, "s1");
+  EXPECT_EQ((*stored)->ticket.find("access-token-secret"), std::string::npos);
+  EXPECT_EQ((*stored)->ticket.find(a.handle), std::string::npos);
+  EXPECT_FALSE(run(io_, memory_->get_user_session(a.handle))->has_value());
+  auto active = load(a.handle);
+  ASSERT_TRUE(active);
+  EXPECT_EQ(active->ticket, ticket_for("alice"));
+}
+
+TEST_F(TicketStoreTest, MalformedOrUnknownHandlesAreAnonymous) {
+  login("alice", "s1");
+  for (std::string bad :
+       std::vector<std::string>{"", "x", std::string(43, '!'), std::string(44, 'A'),
+                                std::string(43, 'A') + "\n", std::string(42, 'A') + "="})
+    EXPECT_FALSE(load(bad)) << bad;
+  EXPECT_FALSE(load(std::string(43, 'A')));  // well-formed, but no such session
+}
+
+TEST_F(TicketStoreTest, IdleTimeoutEndsTheSessionAndRemovesIt) {
+  auto s = login("alice", "s1");
+  clock_.advance(minutes(29));
+  EXPECT_TRUE(load(s.handle, false));
+  clock_.advance(minutes(1));
+  EXPECT_FALSE(load(s.handle));
+  EXPECT_FALSE(run(io_, memory_->get_user_session(s.key))->has_value());
+}
+
+TEST_F(TicketStoreTest, SlidingIsThrottledAndCappedByMaxLifetime) {
+  auto s = login("alice", "s1");
+  clock_.advance(seconds(30));
+  auto first = load(s.handle);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->session.renewed, clock_.now() - seconds(30)) << "renewed within renew_after";
+  clock_.advance(seconds(31));
+  auto second = load(s.handle);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->session.renewed, clock_.now());
+  EXPECT_EQ(second->expires, clock_.now() + minutes(30));
+  // Keep it busy: it still ends at max_lifetime.
+  for (int i = 0; i < 5; ++i) {
+    clock_.advance(minutes(20));
+    ASSERT_TRUE(load(s.handle)) << i;
+  }
+  auto late = load(s.handle);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->expires, second->session.created + minutes(120));
+  clock_.advance(minutes(120));
+  EXPECT_FALSE(load(s.handle));
+}
+
+TEST_F(TicketStoreTest, SlideFalseNeverWrites) {
+  auto s = login("alice", "s1");
+  clock_.advance(minutes(10));
+  auto a = load(s.handle, false);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->session.renewed, clock_.now() - minutes(10));
+}
+
+TEST_F(TicketStoreTest, ReLoginWithSameSidReplacesOnlyThatSession) {
+  auto first = login("alice", "sid-1");
+  auto other = login("alice", "sid-2");
+  auto no_sid = login("alice", std::nullopt);
+  auto again = login("alice", "sid-1");
+  EXPECT_FALSE(load(first.handle));
+  EXPECT_TRUE(load(other.handle));
+  EXPECT_TRUE(load(no_sid.handle));
+  EXPECT_TRUE(load(again.handle));
+  auto another_no_sid = login("alice", std::nullopt);
+  EXPECT_TRUE(load(no_sid.handle)) << "a login without sid never ends other sessions";
+  EXPECT_TRUE(load(another_no_sid.handle));
+}
+
+TEST_F(TicketStoreTest, TicketIsBoundToItsSessionKey) {
+  auto a = login("alice", "s1");
+  auto b = login("bob", "s2");
+  auto stored_a = *run(io_, memory_->get_user_session(a.key));
+  auto stored_b = *run(io_, memory_->get_user_session(b.key));
+  UserSessionUpdate swap{stored_b->subject_id, stored_b->session_id, stored_b->created,
+                         stored_b->renewed,    stored_b->expires,    stored_a->ticket};
+  ASSERT_TRUE(run(io_, memory_->update_user_session(b.key, swap)));
+  EXPECT_FALSE(load(b.handle)) << "alice's ticket must not open as bob's session";
+}
+
+TEST_F(TicketStoreTest, TicketFromAnotherKeyRingIsAnonymous) {
+  auto s = login("alice", "s1");
+  TicketStore foreign{
+      store_, std::make_shared<crypto::KeyRing>(crypto::KeyRing::generate()), {}, clock_.clock()};
+  auto r = run(io_, foreign.load(s.handle, true));
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(*r);
+}
+
+TEST_F(TicketStoreTest, StoreOutageIsAnErrorNotAnonymousAndDeletesNothing) {
+  auto s = login("alice", "s1");
+  store_->down = true;
+  auto r = run(io_, tickets_.load(s.handle, true));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), StoreErrc::unavailable);
+  auto c = run(io_, tickets_.create("bob", "s9", ticket_for("bob")));
+  ASSERT_FALSE(c);
+  store_->down = false;
+  EXPECT_TRUE(load(s.handle));
+}
+
+TEST_F(TicketStoreTest, TicketRoundTripsThroughJson) {
+  auto t = ticket_for("alice");
+  t.access_token_expires_at = 1'800'000'000;
+  t.claims["amr"] = boost::json::array{"pwd", "mfa"};
+  auto parsed = bff::parse_ticket(bff::serialize_ticket(t));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed, t);
+  EXPECT_FALSE(bff::parse_ticket("{}"));
+  EXPECT_FALSE(bff::parse_ticket("not json"));
+  EXPECT_FALSE(bff::parse_ticket(R"({"v":2,"claims":{},"id_token":"","access_token":""})"));
+}
+
+}  // namespace
+}  // namespace gatehouse::testing
