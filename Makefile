@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-cpp test-node test-asan bench demo format clean
+.PHONY: all deps build test test-cpp test-node test-asan bench bench-http demo format clean
 
 all: build
 
@@ -25,12 +25,13 @@ test-cpp: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 600
 
 NPM_CI = npm ci --no-audit --no-fund --loglevel=error
-test-node:
+test-node: build
 	@./scripts/install-deps.sh node
 	cd demo/idp && $(NPM_CI)
 	cd tests/browser && $(NPM_CI)
 	cd demo/idp && npm test
-	cd tests/browser && npm test
+	cd tests/integration && GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse npm test
+	cd tests/browser && GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse npm test
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan: deps
@@ -44,10 +45,16 @@ test-asan: deps
 bench: build
 	$(BUILD)/bench/store_bench $(BENCH_ARGS)
 
-demo:
-	@echo "make demo arrives with the gateway (issue: HTTP server, OIDC login, demo)." >&2
-	@echo "Until then: make test, make bench." >&2
-	@exit 2
+# The gateway on its embedded SQLite store with the development identity provider and the
+# sample SPA; prints the URL and the demo users. Ctrl-C stops everything.
+demo: build
+	@./scripts/install-deps.sh node
+	@GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse ./scripts/demo.sh
+
+# Load benchmark (wrk, loopback, bounded): authenticated /bff/user beside a static file.
+bench-http: build
+	@./scripts/install-deps.sh node
+	@GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse ./scripts/bench-http.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <vector>
+
 namespace gatehouse::bff {
 namespace {
 
@@ -84,6 +86,8 @@ boost::asio::awaitable<std::optional<Response>> BffEndpoints::handle(Request& re
   if (path == "/readyz") co_return co_await ready();
   if (path == "/signin-oidc") {
     if (auto r = only_get()) co_return r;
+    if (!request.query.empty() && !http::parse_form(request.query))
+      co_return problem(400, "malformed query string");
     co_return co_await callback(request);
   }
   if (path == "/signout-callback-oidc") {
@@ -91,6 +95,10 @@ boost::asio::awaitable<std::optional<Response>> BffEndpoints::handle(Request& re
     co_return logout_callback(request);
   }
   if (path != base && !path.starts_with(base + "/")) co_return std::nullopt;
+  // A query that is not valid form encoding (a stray %00, a broken escape) would otherwise read
+  // as "no parameters" and fall back to defaults.
+  if (!request.query.empty() && !http::parse_form(request.query))
+    co_return problem(400, "malformed query string");
   const auto sub = std::string_view(path).substr(base.size());
   if (sub == "/login" || sub == "/user" || sub == "/logout") {
     if (auto r = only_get()) co_return r;
@@ -124,11 +132,13 @@ boost::asio::awaitable<Response> BffEndpoints::login(Request& request) {
   FlowState flow{return_url, login.code_verifier, login.nonce, now_seconds()};
   auto response = redirect_to(login.url);
   // Bound the cookies abandoned logins leave behind: past a few, the older ones are cleared.
+  // Browsers send older cookies first, so the ones cleared are the oldest logins.
   const auto prefix = flow_cookie_name("flow", "");
-  std::size_t existing = 0;
+  std::vector<std::string> pending;
   for (const auto& [name, value] : request.cookies())
-    if (name.starts_with(prefix) && ++existing >= max_flow_cookies)
-      response.headers.emplace_back("Set-Cookie", clear_cookie(options_.cookies, name));
+    if (name.starts_with(prefix)) pending.push_back(name);
+  for (std::size_t i = 0; i + max_flow_cookies <= pending.size(); ++i)
+    response.headers.emplace_back("Set-Cookie", clear_cookie(options_.cookies, pending[i]));
   response.headers.emplace_back(
       "Set-Cookie",
       set_cookie(options_.cookies, flow_cookie_name("flow", login.state),

@@ -54,8 +54,9 @@ boost::asio::awaitable<StoreResult<IssuedSession>> TicketStore::create(
   session.ticket = keys_->seal(serialize_ticket(ticket), issued.key);
 
   // Logging in again in the same provider session (same sub and sid) replaces the stale
-  // gatehouse session; a concurrent login of the same sid may win the race once, so retry once.
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  // gatehouse session. Concurrent logins of one sid (several tabs) race between delete and
+  // create; each retry replaces the winner, so the last login wins.
+  for (int attempt = 0; attempt < 8; ++attempt) {
     if (session.session_id) {
       UserSessionsFilter stale{.subject_id = session.subject_id, .session_id = session.session_id};
       auto removed = co_await store_->delete_user_sessions(stale);

@@ -126,6 +126,20 @@ describe('gatehouse session cookie (end to end)', { skip: skipReason(), timeout:
     t.diagnostic(`replaced session B answers ${(await b.user({ cookie: sB })).status}`);
   });
 
+  check(holder, 'two tabs whose callbacks arrive at the same moment both get a session (5 rounds)', async ({ env, track }) => {
+    for (let round = 0; round < 5; round++) {
+      const b = track(browserFor(env, `concurrent-tabs-${round}`));
+      const tabs = [await b.startLogin('?returnUrl=/tab-a'), await b.startLogin('?returnUrl=/tab-b')];
+      const callbacks = [];
+      for (const tab of tabs) callbacks.push(await b.authenticate(tab.location)); // one IdP session
+      const done = await Promise.all(callbacks.map((url) => b.callback(url)));
+      for (const [i, d] of done.entries()) {
+        assertStatus(d.res.status, 302, `round ${round}: concurrent /signin-oidc of tab ${'AB'[i]}`, d.body);
+        assert.ok(d.cookies.some((c) => c.name === SESSION_COOKIE && c.value), `round ${round}: tab ${'AB'[i]} got a session cookie`);
+      }
+    }
+  });
+
   check(holder, '?slide=false reads without renewing; a plain read renews', async ({ env, track }) => {
     const b = track(browserFor(env, 'slide'));
     await b.login();
