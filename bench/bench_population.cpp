@@ -17,7 +17,7 @@ UserSession session_at(std::uint64_t i, Timestamp now) {
   s.subject_id = "user-" + std::to_string(i / 2);
   s.session_id = "sid-" + std::to_string(i);
   s.created = s.renewed = now;
-  s.expires = now + std::chrono::hours(8);
+  s.expires = now + std::chrono::hours(24 * 365 * 10);  // alive for as long as the data is kept
   s.ticket.assign(ticket_bytes, static_cast<char>('A' + i % 26));
   return s;
 }
@@ -62,7 +62,7 @@ std::string populated_database(std::size_t count) {
   const char* dir_env = std::getenv("GATEHOUSE_BENCH_DIR");
   std::filesystem::path dir = dir_env ? dir_env : "bench-data";
   std::filesystem::create_directories(dir);
-  const auto path = (dir / ("sessions-v" + std::to_string(sqlite_schema_version) + "-" +
+  const auto path = (dir / ("sessions-v" + std::to_string(sqlite_schema_version) + "b-" +
                             std::to_string(count) + ".db"))
                         .string();
   const auto done_marker = path + ".complete";

@@ -23,11 +23,17 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# The machine may have its own Node.js outside dpkg; accept it.
-if [[ " ${missing[*]} " == *" nodejs "* ]] && command -v node >/dev/null && command -v npm >/dev/null; then
-  missing=("${missing[@]/nodejs/}"); missing=("${missing[@]/npm/}")
-fi
-missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+# Node.js may come from elsewhere (e.g. NodeSource's nodejs, which bundles npm): a working
+# command is as good as the Debian package.
+kept=()
+for p in "${missing[@]}"; do
+  case "$p" in
+    nodejs) command -v node >/dev/null || kept+=("$p") ;;
+    npm) command -v npm >/dev/null || kept+=("$p") ;;
+    *) kept+=("$p") ;;
+  esac
+done
+missing=("${kept[@]}")
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing: ${missing[*]}"
