@@ -3,6 +3,8 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
+# ccache keys on paths relative to the checkout, so clones in other folders (CI) hit the cache.
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: all deps build test test-cpp test-node test-asan bench bench-http demo format clean
 

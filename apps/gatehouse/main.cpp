@@ -1,4 +1,5 @@
 // gatehouse: the BFF security gateway's command line.
+#include "admin_commands.hpp"
 #include "bff/gateway.hpp"
 #include "config/config.hpp"
 
@@ -47,14 +48,46 @@ int main(int argc, char** argv) {
       "check-config", "validate the configuration, report every problem, exit non-zero on errors");
   check->add_option("-c,--config", file, "configuration file (TOML)")->check(CLI::ExistingFile);
 
+  gatehouse::cli::SessionSelection selection;
+  auto* sessions =
+      app.add_subcommand("sessions", "list, revoke and clean up sessions in the store");
+  sessions->require_subcommand(1);
+  auto add_config = [&file](CLI::App* command) {
+    command->add_option("-c,--config", file, "configuration file (TOML)")->check(CLI::ExistingFile);
+  };
+  auto* list = sessions->add_subcommand("list", "sessions of a subject or provider session");
+  add_config(list);
+  list->add_option("--sub", selection.subject_id, "subject id (the provider's sub)");
+  list->add_option("--sid", selection.session_id, "provider session id (sid)");
+  list->add_option("--format", selection.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  auto* revoke = sessions->add_subcommand("revoke", "end sessions now, on every instance");
+  add_config(revoke);
+  auto* by_sub = revoke->add_option("--sub", selection.subject_id, "every session of this subject");
+  auto* by_sid = revoke->add_option("--sid", selection.session_id, "the session of this sid");
+  auto* expired = revoke->add_flag("--all-expired", selection.all_expired, "every expired session");
+  by_sub->excludes(by_sid)->excludes(expired);
+  by_sid->excludes(expired);
+  auto* cleanup = sessions->add_subcommand("cleanup", "remove expired sessions now");
+  add_config(cleanup);
+  auto* keys = app.add_subcommand("keys", "manage the key ring that seals session tickets");
+  keys->require_subcommand(1);
+  auto* rotate = keys->add_subcommand("rotate", "add a new active key; older keys still decrypt");
+  add_config(rotate);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);  // prints the message (or the help)
+    return code == 0 ? 0 : 2;
   }
 
   auto config = load(file);
   if (!config) return 2;
+  if (*list) return gatehouse::cli::sessions_list(*config, selection);
+  if (*revoke) return gatehouse::cli::sessions_revoke(*config, selection);
+  if (*cleanup) return gatehouse::cli::sessions_cleanup(*config);
+  if (*rotate) return gatehouse::cli::keys_rotate(*config);
   if (*check) {
     std::cout << gatehouse::config::describe(*config) << "configuration OK\n";
     return 0;

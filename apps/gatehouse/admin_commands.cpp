@@ -1,0 +1,184 @@
+#include "admin_commands.hpp"
+
+#include <gatehouse/stores/sqlite_user_session_store.hpp>
+
+#include "crypto/key_ring.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+namespace gatehouse::cli {
+namespace {
+
+constexpr int exit_usage = 2;
+constexpr int exit_failure = 1;
+
+std::unique_ptr<SqliteUserSessionStore> open_store(const config::Config& c) {
+  if (c.session.store != config::StoreKind::sqlite) {
+    std::cerr << "gatehouse: session commands need a persistent store; session.store is \""
+              << config::to_string(c.session.store) << "\"\n";
+    return nullptr;
+  }
+  try {
+    return std::make_unique<SqliteUserSessionStore>(SqliteUserSessionStoreOptions{
+        .path = c.session.sqlite_path.string(), .partition = c.session.partition});
+  } catch (const StoreOpenError& e) {
+    std::cerr << "gatehouse: " << e.what() << "\n";
+    return nullptr;
+  }
+}
+
+template <class T>
+T wait(boost::asio::io_context& io, boost::asio::awaitable<T> operation) {
+  auto result = boost::asio::co_spawn(io, std::move(operation), boost::asio::use_future);
+  io.run();
+  return result.get();
+}
+
+std::string iso(Timestamp t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// An operator-facing id: a prefix of the store key (itself a hash of the cookie handle), never
+// the handle.
+std::string short_id(const std::string& key) {
+  return key.substr(0, 12);
+}
+
+bool has_filter(const SessionSelection& s) {
+  return s.subject_id || s.session_id;
+}
+
+}  // namespace
+
+int sessions_list(const config::Config& config, const SessionSelection& selection) {
+  if (!has_filter(selection)) {
+    std::cerr << "gatehouse: sessions list needs --sub or --sid\n";
+    return exit_usage;
+  }
+  auto store = open_store(config);
+  if (!store) return exit_failure;
+  boost::asio::io_context io;
+  UserSessionsFilter filter{selection.subject_id, selection.session_id};
+  auto found = wait(io, store->get_user_sessions(filter));
+  if (!found) {
+    std::cerr << "gatehouse: cannot read sessions: " << found.error().message() << "\n";
+    return exit_failure;
+  }
+  if (selection.format == "json") {
+    boost::json::array out;
+    for (const auto& s : *found) {
+      boost::json::object o;
+      o["id"] = short_id(s.key);
+      o["subject"] = s.subject_id;
+      o["sid"] = s.session_id ? boost::json::value(*s.session_id) : nullptr;
+      o["created"] = iso(s.created);
+      o["renewed"] = iso(s.renewed);
+      o["expires"] = s.expires ? boost::json::value(iso(*s.expires)) : nullptr;
+      out.push_back(std::move(o));
+    }
+    std::cout << boost::json::serialize(out) << "\n";
+    return 0;
+  }
+  std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", "ID", "SUBJECT", "SID", "CREATED",
+              "RENEWED", "EXPIRES");
+  for (const auto& s : *found)
+    std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", short_id(s.key).c_str(),
+                s.subject_id.c_str(), s.session_id.value_or("-").c_str(), iso(s.created).c_str(),
+                iso(s.renewed).c_str(), s.expires ? iso(*s.expires).c_str() : "never");
+  std::printf("%zu session(s)\n", found->size());
+  return 0;
+}
+
+int sessions_revoke(const config::Config& config, const SessionSelection& selection) {
+  if (has_filter(selection) == selection.all_expired) {
+    std::cerr << "gatehouse: sessions revoke needs exactly one of --sub, --sid, --all-expired\n";
+    return exit_usage;
+  }
+  if (selection.all_expired) return sessions_cleanup(config);
+  auto store = open_store(config);
+  if (!store) return exit_failure;
+  boost::asio::io_context io;
+  UserSessionsFilter filter{selection.subject_id, selection.session_id};
+  auto removed = wait(io, store->delete_user_sessions(filter));
+  if (!removed) {
+    std::cerr << "gatehouse: cannot revoke sessions: " << removed.error().message() << "\n";
+    return exit_failure;
+  }
+  std::printf("revoked %zu session(s)\n", *removed);
+  return 0;
+}
+
+int sessions_cleanup(const config::Config& config) {
+  auto store = open_store(config);
+  if (!store) return exit_failure;
+  boost::asio::io_context io;
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  boost::asio::steady_timer ticker(io);
+  bool finished = false;
+  std::function<void()> tick = [&] {
+    // On a terminal, show that the (possibly long) cleanup is alive.
+    if (finished || !terminal) return;
+    std::fprintf(stderr, "\rremoving expired sessions... %.0f s", elapsed());
+    ticker.expires_after(std::chrono::milliseconds(500));
+    ticker.async_wait([&](boost::system::error_code ec) {
+      if (!ec) tick();
+    });
+  };
+  tick();
+  auto cleanup = [&]() -> boost::asio::awaitable<StoreResult<std::size_t>> {
+    DeleteExpiredOptions options{.batch_size =
+                                     static_cast<std::size_t>(config.session.cleanup_batch)};
+    auto r = co_await store->delete_expired_sessions(options);
+    finished = true;
+    ticker.cancel();
+    co_return r;
+  };
+  auto removed = wait(io, cleanup());
+  if (terminal) std::fprintf(stderr, "\r\033[K");
+  if (!removed) {
+    std::cerr << "gatehouse: cleanup failed: " << removed.error().message() << "\n";
+    return exit_failure;
+  }
+  std::printf("removed %zu expired session(s) in %.2f s\n", *removed, elapsed());
+  return 0;
+}
+
+int keys_rotate(const config::Config& config) {
+  if (!std::filesystem::exists(config.keys.path)) {
+    std::cerr << "gatehouse: keys.path: no key ring at " << config.keys.path
+              << " (gatehouse serve creates it on first start)\n";
+    return exit_failure;
+  }
+  try {
+    auto ring = crypto::KeyRing::load_or_create(config.keys.path);
+    ring.rotate();
+    std::printf("rotated: new sessions are sealed with key %s; %zu key(s) still open older ones\n",
+                ring.active_kid().c_str(), ring.size());
+    std::printf("restart running gateways to pick up the new key\n");
+    return 0;
+  } catch (const crypto::KeyRingError& e) {
+    std::cerr << "gatehouse: " << e.what() << "\n";
+    return exit_failure;
+  }
+}
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,24 @@
+// Operator commands: list, revoke and clean up sessions in the configured store; rotate keys.
+#pragma once
+
+#include "config/config.hpp"
+
+#include <optional>
+#include <string>
+
+namespace gatehouse::cli {
+
+struct SessionSelection {
+  std::optional<std::string> subject_id;
+  std::optional<std::string> session_id;
+  bool all_expired = false;
+  std::string format = "table";  // table | json
+};
+
+// Each returns the process exit code and prints its own messages (errors to stderr).
+int sessions_list(const config::Config& config, const SessionSelection& selection);
+int sessions_revoke(const config::Config& config, const SessionSelection& selection);
+int sessions_cleanup(const config::Config& config);
+int keys_rotate(const config::Config& config);
+
+}  // namespace gatehouse::cli
