@@ -5,6 +5,8 @@ JOBS       ?= 2
 CMAKE_ARGS ?=
 # ccache keys on paths relative to the checkout, so clones in other folders (CI) hit the cache.
 export CCACHE_BASEDIR := $(CURDIR)
+# With -g, ccache would otherwise hash the build folder too.
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps build test test-cpp test-node test-asan bench bench-http demo format clean
 
