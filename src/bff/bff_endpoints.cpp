@@ -1,6 +1,7 @@
 #include "bff/bff_endpoints.hpp"
 
 #include "bff/flow_state.hpp"
+#include "bff/responses.hpp"
 #include "bff/return_url.hpp"
 #include "bff/user_claims.hpp"
 #include "crypto/base64.hpp"
@@ -18,21 +19,6 @@ using http::Request;
 using http::Response;
 
 constexpr std::size_t max_flow_cookies = 4;  // a few tabs logging in at once, not unbounded
-
-Response no_store(Response r) {
-  r.set_header("Cache-Control", "no-store");
-  return r;
-}
-
-Response problem(int status, std::string reason) {
-  return no_store(http::text(status, reason + "\n"));
-}
-
-Response unavailable() {
-  auto r = problem(503, "session store unavailable, try again shortly");
-  r.set_header("Retry-After", "5");
-  return r;
-}
 
 Response redirect_to(std::string location) {
   return no_store(http::redirect(302, std::move(location)));
@@ -106,6 +92,7 @@ boost::asio::awaitable<std::optional<Response>> BffEndpoints::handle(Request& re
     if (sub == "/user") co_return co_await user(request);
     co_return co_await logout(request);
   }
+  if (sub == "/sessions" || sub.starts_with("/sessions/")) co_return co_await sessions(request);
   co_return problem(404, "no such gatehouse endpoint");
 }
 
@@ -216,9 +203,7 @@ boost::asio::awaitable<Response> BffEndpoints::callback(Request& request) {
 }
 
 boost::asio::awaitable<Response> BffEndpoints::user(Request& request) {
-  // Anti-forgery: a custom header forces a CORS preflight, so other sites cannot send it.
-  if (request.header_count("X-CSRF") != 1 || request.header("X-CSRF") != "1")
-    co_return problem(401, "missing X-CSRF: 1 header");
+  if (!has_csrf_header(request)) co_return problem(401, "missing X-CSRF: 1 header");
   auto handle = find_cookie(request, options_.cookies.session_name);
   if (!handle) co_return problem(401, "not signed in");
   const bool slide = request.query_param("slide") != "false";

@@ -37,6 +37,8 @@ class BffEndpoints {
   boost::asio::awaitable<http::Response> user(http::Request& request);
   boost::asio::awaitable<http::Response> logout(http::Request& request);
   http::Response logout_callback(http::Request& request);
+  // The user's own sessions: GET /sessions, DELETE /sessions/{id}, DELETE /sessions?others=true.
+  boost::asio::awaitable<http::Response> sessions(http::Request& request);
   boost::asio::awaitable<http::Response> ready();
 
   std::string flow_cookie_name(std::string_view kind, std::string_view state) const;

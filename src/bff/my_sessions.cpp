@@ -1,0 +1,90 @@
+// Users see and end their own sessions (other devices, forgotten browsers), which none of the
+// peers offer: GET /bff/sessions, DELETE /bff/sessions/{id}, DELETE /bff/sessions?others=true.
+#include "bff/bff_endpoints.hpp"
+#include "bff/responses.hpp"
+#include "crypto/base64.hpp"
+#include "crypto/digest.hpp"
+
+#include <boost/json.hpp>
+
+#include <ctime>
+
+namespace gatehouse::bff {
+namespace {
+
+// The id the SPA sees: derived from the store key, so it reveals neither the key nor the handle.
+std::string public_id(const std::string& key) {
+  return crypto::base64url_encode(crypto::sha256("gatehouse-session-id:" + key)).substr(0, 22);
+}
+
+std::string iso(Timestamp t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+boost::asio::awaitable<http::Response> BffEndpoints::sessions(http::Request& request) {
+  const auto sub = std::string_view(request.path).substr(options_.base_path.size());
+  const bool one = sub.starts_with("/sessions/");
+  const bool allowed =
+      one ? request.method == "DELETE" : request.method == "GET" || request.method == "DELETE";
+  if (!allowed) {
+    auto r = problem(405, "method not allowed");
+    r.set_header("Allow", one ? "DELETE" : "GET, DELETE");
+    co_return r;
+  }
+  if (!has_csrf_header(request)) co_return problem(401, "missing X-CSRF: 1 header");
+  auto handle = find_cookie(request, options_.cookies.session_name);
+  if (!handle) co_return problem(401, "not signed in");
+  auto current = co_await tickets_->load(*handle, false);
+  if (!current) co_return unavailable();
+  if (!*current) co_return problem(401, "not signed in");
+
+  UserSessionsFilter mine{.subject_id = (*current)->session.subject_id};
+  auto all = co_await tickets_->store()->get_user_sessions(mine);
+  if (!all) co_return unavailable();
+  const auto now = clock_();
+  std::vector<UserSession> live;
+  for (auto& s : *all)
+    if (!s.expires || *s.expires > now) live.push_back(std::move(s));
+
+  if (request.method == "GET") {
+    boost::json::array out;
+    for (const auto& s : live) {
+      boost::json::object o;
+      o["id"] = public_id(s.key);
+      o["created"] = iso(s.created);
+      o["renewed"] = iso(s.renewed);
+      o["expires"] = s.expires ? boost::json::value(iso(*s.expires)) : nullptr;
+      o["current"] = s.key == (*current)->key;
+      out.push_back(std::move(o));
+    }
+    co_return no_store(http::json(200, boost::json::serialize(out)));
+  }
+
+  std::vector<std::string> doomed;
+  if (one) {
+    const auto id = sub.substr(std::string_view("/sessions/").size());
+    for (const auto& s : live)
+      if (public_id(s.key) == id) doomed.push_back(s.key);
+    // Someone else's session id, or a made-up one: indistinguishable on purpose.
+    if (doomed.empty()) co_return problem(404, "no such session");
+  } else {
+    if (request.query_param("others") != "true")
+      co_return problem(400, "DELETE /sessions needs others=true");
+    for (const auto& s : live)
+      if (s.key != (*current)->key) doomed.push_back(s.key);
+  }
+  for (const auto& key : doomed)
+    if (auto removed = co_await tickets_->remove(key); !removed) co_return unavailable();
+  boost::json::object result;
+  result["ended"] = doomed.size();
+  co_return no_store(http::json(200, boost::json::serialize(result)));
+}
+
+}  // namespace gatehouse::bff
