@@ -49,6 +49,61 @@ function showSignedIn(claims) {
     : 'Signed in.');
 }
 
+// The gateway's "my sessions" endpoints: list, end one, end all others.
+async function bff(method, path) {
+  const res = await fetch(path, { method, headers: { 'X-CSRF': '1' }, credentials: 'same-origin' });
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}`);
+  return res.json();
+}
+
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString() : 'never';
+}
+
+async function loadSessions() {
+  try {
+    const sessions = await bff('GET', '/bff/sessions');
+    const rows = sessions.map((s) => {
+      const tr = document.createElement('tr');
+      for (const text of [when(s.created), when(s.renewed), when(s.expires)]) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.append(td);
+      }
+      const action = document.createElement('td');
+      if (s.current) {
+        action.textContent = 'this browser';
+      } else {
+        const end = document.createElement('button');
+        end.type = 'button';
+        end.className = 'end-session';
+        end.textContent = 'End';
+        end.addEventListener('click', async () => {
+          await bff('DELETE', `/bff/sessions/${encodeURIComponent(s.id)}`).catch(showError);
+          loadSessions();
+        });
+        action.append(end);
+      }
+      tr.append(action);
+      return tr;
+    });
+    $('sessions').tBodies[0].replaceChildren(...rows);
+    $('end-others').disabled = sessions.length < 2;
+    $('sessions-status').textContent = '';
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function showError(err) {
+  $('sessions-status').textContent = `Could not load your sessions: ${err.message}`;
+}
+
+$('end-others').addEventListener('click', async () => {
+  await bff('DELETE', '/bff/sessions?others=true').catch(showError);
+  loadSessions();
+});
+
 async function loadUser() {
   try {
     // X-CSRF marks this as a script call: the gateway rejects /bff/* calls without it, which a
@@ -59,6 +114,7 @@ async function loadUser() {
     const claims = await res.json();
     if (!Array.isArray(claims)) throw new Error('GET /bff/user did not return a claim list');
     showSignedIn(claims);
+    loadSessions();
   } catch (err) {
     setStatus(`Could not load your session: ${err.message}`);
   }

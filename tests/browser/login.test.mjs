@@ -154,7 +154,58 @@ describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
       throw err;
     }
   });
+
+  test('"your sessions" panel: one browser ends another browser\'s session', async (t) => {
+    if (!base) {
+      t.skip(`no gateway to test: ${bin} does not exist (make build, or set GATEHOUSE_BIN) and GATEHOUSE_URL is not set`);
+      return;
+    }
+    try {
+      await endAnotherBrowsersSession(base);
+    } catch (err) {
+      if (env) err.message += `\n${env.diagnostics(40)}`;
+      throw err;
+    }
+  });
 });
+
+/** Logs in through the IdP's form in `page` and waits for the signed-in SPA. */
+async function signIn(page, base) {
+  await page.goto(base);
+  await page.locator('#login').click();
+  await page.locator('input[name=login]').fill(process.env.GATEHOUSE_TEST_USER ?? 'alice');
+  await page.locator('input[name=password]').fill(process.env.GATEHOUSE_TEST_PASSWORD ?? 'alice');
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL((url) => url.origin === new URL(base).origin);
+  await page.locator('#claims').waitFor({ state: 'visible' });
+}
+
+/** Two browsers signed in as the same user; the first ends the second from its sessions panel. */
+async function endAnotherBrowsersSession(base) {
+  const https = new URL(base).protocol === 'https:';
+  const laptop = await launch({ ignoreHTTPSErrors: https });
+  const phone = await launch({ ignoreHTTPSErrors: https });
+  try {
+    const laptopPage = await laptop.context.newPage();
+    const phonePage = await phone.context.newPage();
+    await signIn(phonePage, base);
+    await signIn(laptopPage, base);
+    const rows = laptopPage.locator('#sessions tbody tr');
+    await rows.nth(1).waitFor();
+    assert.equal(await rows.count(), 2, 'the panel lists both browsers');
+    await laptopPage.locator('#sessions .end-session').click();
+    await laptopPage.waitForFunction(() => document.querySelectorAll('#sessions tbody tr').length === 1);
+    const phoneStatus = await phonePage.evaluate(async () =>
+      (await fetch('/bff/user', { headers: { 'X-CSRF': '1' }, credentials: 'same-origin' })).status);
+    assert.equal(phoneStatus, 401, 'the ended browser is signed out');
+    const laptopStatus = await laptopPage.evaluate(async () =>
+      (await fetch('/bff/user', { headers: { 'X-CSRF': '1' }, credentials: 'same-origin' })).status);
+    assert.equal(laptopStatus, 200, 'the browser that ended it stays signed in');
+  } finally {
+    await laptop.close();
+    await phone.close();
+  }
+}
 
 /** The real login through the IdP's form, the cookie checks and the logout, in chromium. */
 async function loginAndLogout(base) {
