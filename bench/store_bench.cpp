@@ -229,6 +229,26 @@ void store_cleanup(benchmark::State& state, Store& store, std::size_t n, const s
   }
 }
 
+// Ends every session of one user among n stored (an operator's or the IdP's "log out
+// everywhere"): the latency of one delete-by-subject, reported per iteration.
+void revoke_user(benchmark::State& state, SqliteUserSessionStore& store, const std::string& path) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto first = seed(path, 3, hour_ms);
+    first += first % 2;  // sessions 2k and 2k+1 belong to user-k
+    state.ResumeTiming();
+    drive(1, [&](std::size_t) -> boost::asio::awaitable<void> {
+      UserSessionsFilter user{.subject_id = "user-" + std::to_string(first / 2)};
+      auto r = co_await store.delete_user_sessions(user);
+      must(r && *r == 2, "revoke user");
+    });
+    state.PauseTiming();
+    remove_range(path, first - 1, 4);  // the third seeded session, whichever side it fell on
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 // ---- the raw sqlite3 baseline: same SQL, same schema, plain prepared statements ----
 
 void baseline(benchmark::State& state, const std::string& op, std::size_t n,
@@ -393,6 +413,14 @@ void register_all() {
     benchmark::RegisterBenchmark(
         ("baseline/cleanup" + suffix).c_str(),
         [n](benchmark::State& st) { baseline(st, "cleanup", n, populated_database(n)); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("sqlite/revoke_user" + suffix).c_str(),
+                                 [n](benchmark::State& st) {
+                                   auto& f = sqlite_stores[n];
+                                   if (!f) f = std::make_unique<SqliteFixture>(n);
+                                   revoke_user(st, *f->store, f->path);
+                                 })
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     for (bool probe : {false, true}) {
