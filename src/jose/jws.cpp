@@ -93,6 +93,12 @@ result<void> verify(const Jws& jws, const Jwk& key) {
   if (!key.fits(jws.alg) || !key.key) return JoseErrc::key_alg_mismatch;
   std::string der;
   std::string_view signature = jws.signature;
+  // RFC 8017 (RSASSA-PSS-VERIFY and -PKCS1-V1_5-VERIFY, step 1): an RSA signature is exactly
+  // as long as the modulus. OpenSSL accepts shorter PSS signatures (a leading zero byte dropped),
+  // which would make signatures malleable.
+  if (key.type == KeyType::rsa &&
+      jws.signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.key.get())))
+    return JoseErrc::bad_signature;
   if (key.type == KeyType::ec_p256) {
     auto converted = raw_to_der(jws.signature);
     if (!converted) return JoseErrc::bad_signature;

@@ -63,6 +63,11 @@ TEST_P(EachAlg, TamperedPayloadOrSignatureFails) {
       parse_and_verify(token.substr(0, dot2 + 1) + crypto::base64url_encode(signature.substr(1)))
           .error(),
       JoseErrc::bad_signature);
+  // The same integer with a leading zero byte is a different encoding: not the signature.
+  EXPECT_EQ(parse_and_verify(token.substr(0, dot2 + 1) +
+                             crypto::base64url_encode(std::string(1, '\0') + signature))
+                .error(),
+            JoseErrc::bad_signature);
 }
 
 INSTANTIATE_TEST_SUITE_P(Jws, EachAlg,
