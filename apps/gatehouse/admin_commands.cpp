@@ -44,15 +44,6 @@ T wait(boost::asio::io_context& io, boost::asio::awaitable<T> operation) {
   return result.get();
 }
 
-std::string iso(Timestamp t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // An operator-facing id: a prefix of the store key (itself a hash of the cookie handle), never
 // the handle.
 std::string short_id(const std::string& key) {
@@ -86,9 +77,9 @@ int sessions_list(const config::Config& config, const SessionSelection& selectio
       o["id"] = short_id(s.key);
       o["subject"] = s.subject_id;
       o["sid"] = s.session_id ? boost::json::value(*s.session_id) : nullptr;
-      o["created"] = iso(s.created);
-      o["renewed"] = iso(s.renewed);
-      o["expires"] = s.expires ? boost::json::value(iso(*s.expires)) : nullptr;
+      o["created"] = format_utc(s.created);
+      o["renewed"] = format_utc(s.renewed);
+      o["expires"] = s.expires ? boost::json::value(format_utc(*s.expires)) : nullptr;
       out.push_back(std::move(o));
     }
     std::cout << boost::json::serialize(out) << "\n";
@@ -98,8 +89,9 @@ int sessions_list(const config::Config& config, const SessionSelection& selectio
               "RENEWED", "EXPIRES");
   for (const auto& s : *found)
     std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", short_id(s.key).c_str(),
-                s.subject_id.c_str(), s.session_id.value_or("-").c_str(), iso(s.created).c_str(),
-                iso(s.renewed).c_str(), s.expires ? iso(*s.expires).c_str() : "never");
+                s.subject_id.c_str(), s.session_id.value_or("-").c_str(),
+                format_utc(s.created).c_str(), format_utc(s.renewed).c_str(),
+                s.expires ? format_utc(*s.expires).c_str() : "never");
   std::printf("%zu session(s)\n", found->size());
   return 0;
 }

@@ -17,15 +17,6 @@ std::string public_id(const std::string& key) {
   return crypto::base64url_encode(crypto::sha256("gatehouse-session-id:" + key)).substr(0, 22);
 }
 
-std::string iso(Timestamp t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 boost::asio::awaitable<http::Response> BffEndpoints::sessions(http::Request& request) {
@@ -58,9 +49,9 @@ boost::asio::awaitable<http::Response> BffEndpoints::sessions(http::Request& req
     for (const auto& s : live) {
       boost::json::object o;
       o["id"] = public_id(s.key);
-      o["created"] = iso(s.created);
-      o["renewed"] = iso(s.renewed);
-      o["expires"] = s.expires ? boost::json::value(iso(*s.expires)) : nullptr;
+      o["created"] = format_utc(s.created);
+      o["renewed"] = format_utc(s.renewed);
+      o["expires"] = s.expires ? boost::json::value(format_utc(*s.expires)) : nullptr;
       o["current"] = s.key == (*current)->key;
       out.push_back(std::move(o));
     }

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <functional>
+#include <string>
 
 namespace gatehouse {
 
@@ -17,6 +19,16 @@ inline Timestamp system_now() {
 
 inline Clock system_clock() {
   return &system_now;
+}
+
+// "2026-11-27T10:00:00Z": how sessions' times are shown to users and operators.
+inline std::string format_utc(Timestamp t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace gatehouse
