@@ -56,6 +56,9 @@ struct SessionConfig {
   std::chrono::milliseconds renew_after = std::chrono::minutes{1};
   std::string cookie_name = "__Host-gatehouse";
   SameSite same_site = SameSite::lax;
+  // A back-channel logout token ends every session of its subject, not only the one with its
+  // sid (OIDC Back-Channel Logout 1.0, 2.6).
+  bool backchannel_all_user_sessions = false;
 
   // "__Host-" cookies must be Secure, Path=/ and carry no Domain, or browsers drop them.
   bool cookie_host_prefixed() const { return cookie_name.starts_with("__Host-"); }
@@ -74,6 +77,14 @@ struct BffConfig {
   std::string base_path = "/bff";
 };
 
+// The operators' HTTP API (list, revoke, cleanup). Not started without a token.
+struct AdminConfig {
+  std::string listen = "127.0.0.1:8081";
+  std::string token;  // bearer token; never logged; describe() prints "***"
+
+  bool enabled() const { return !token.empty(); }
+};
+
 struct Config {
   ServerConfig server;
   OidcConfig oidc;
@@ -81,6 +92,7 @@ struct Config {
   KeysConfig keys;
   FrontendConfig frontend;
   BffConfig bff;
+  AdminConfig admin;
 };
 
 // Only GATEHOUSE_* entries matter. A map, so tests never touch the process environment.

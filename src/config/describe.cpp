@@ -29,7 +29,7 @@ std::string describe(const Config& config) {
     for (const auto& setting : all_settings()) {
       if (setting.section != section) continue;
       const auto value = setting.render(config);
-      if (!value)
+      if (!value || (setting.secret && *value == "\"\""))
         out += "# " + std::string(setting.key) + " is not set";
       else if (setting.secret)
         out += std::string(setting.key) + " = \"***\"";

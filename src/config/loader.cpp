@@ -215,11 +215,6 @@ void check_required(Diagnostics& d) {
   }
 }
 
-const toml::node* client_secret_in(const toml::table& root) {
-  const auto* oidc = root.get_as<toml::table>("oidc");
-  return oidc ? oidc->get("client_secret") : nullptr;
-}
-
 // `file_perms` is set when the text came from a file, for the secret-exposure warning.
 LoadResult load(std::string_view toml_text, std::string_view source, const Environment& env,
                 std::optional<std::filesystem::perms> file_perms) {
@@ -229,12 +224,19 @@ LoadResult load(std::string_view toml_text, std::string_view source, const Envir
     const toml::table root = toml::parse(toml_text, source);
     apply_document(root, source, config, d);
     using P = std::filesystem::perms;
-    const auto* secret = client_secret_in(root);
-    if (secret && file_perms && (*file_perms & (P::group_read | P::others_read)) != P::none)
-      d.warning_at(location_of(secret->source(), source),
-                   "is in a file readable by group or others; chmod 600 the file or pass the "
-                   "secret in GATEHOUSE_OIDC_CLIENT_SECRET instead",
-                   "oidc.client_secret");
+    for (const auto& setting : all_settings()) {
+      if (!setting.secret || !file_perms ||
+          (*file_perms & (P::group_read | P::others_read)) == P::none)
+        continue;
+      const auto* table = root.get_as<toml::table>(setting.section);
+      const auto* secret = table ? table->get(setting.key) : nullptr;
+      if (secret)
+        d.warning_at(location_of(secret->source(), source),
+                     "is in a file readable by group or others; chmod 600 the file or pass the "
+                     "secret in " +
+                         setting.env_var() + " instead",
+                     setting.name());
+    }
   } catch (const toml::parse_error& e) {
     // Nothing after a syntax error is trustworthy; report only that.
     LoadResult result;

@@ -121,13 +121,14 @@ constexpr Kind kind_of() {
   return Kind::string;
 }
 
-enum class Flag { none, required, required_secret };
+enum class Flag { none, required, required_secret, secret };
 
 // One setting bound to `(config.*Section).*Member`.
 template <auto Section, auto Member>
 Setting field(std::string_view section, std::string_view key, Flag flag = Flag::none) {
   using T = std::remove_cvref_t<decltype((std::declval<Config&>().*Section).*Member)>;
-  Setting s{section, key, kind_of<T>(), flag != Flag::none, flag == Flag::required_secret};
+  Setting s{section, key, kind_of<T>(), flag == Flag::required || flag == Flag::required_secret,
+            flag == Flag::required_secret || flag == Flag::secret};
   if constexpr (std::is_enum_v<T>)
     for (const auto& [name, e] : names_of(T{})) s.choices.push_back(name);
   s.assign = [](Config& c, Value v) { store((c.*Section).*Member, std::move(v)); };
@@ -166,6 +167,8 @@ std::vector<Setting> make_settings() {
       field<&C::session, &Session::renew_after>("session", "renew_after"),
       field<&C::session, &Session::cookie_name>("session", "cookie_name"),
       field<&C::session, &Session::same_site>("session", "same_site"),
+      field<&C::session, &Session::backchannel_all_user_sessions>("session",
+                                                                  "backchannel_all_user_sessions"),
 
       field<&C::keys, &KeysConfig::path>("keys", "path"),
 
@@ -173,6 +176,9 @@ std::vector<Setting> make_settings() {
       field<&C::frontend, &FrontendConfig::spa_fallback>("frontend", "spa_fallback"),
 
       field<&C::bff, &BffConfig::base_path>("bff", "base_path"),
+
+      field<&C::admin, &AdminConfig::listen>("admin", "listen"),
+      field<&C::admin, &AdminConfig::token>("admin", "token", Flag::secret),
   };
 }
 

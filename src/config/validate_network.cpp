@@ -101,9 +101,10 @@ void check_authority(const std::string& authority, Diagnostics& d) {
 }
 
 // "host:port" or "[v6]:port"; port 0 picks a free one (handy in tests).
-void check_listen(const std::string& listen, Diagnostics& d) {
-  const std::string setting = "server.listen";
-  if (!d.usable(setting)) return;
+// Returns the host when valid.
+std::optional<std::string_view> check_listen(const std::string& listen, Diagnostics& d,
+                                             const std::string& setting) {
+  if (!d.usable(setting)) return std::nullopt;
   std::string_view host;
   std::string_view port;
   const std::string_view text = listen;
@@ -126,11 +127,33 @@ void check_listen(const std::string& listen, Diagnostics& d) {
   const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   ok = ok && !port.empty() && ec == std::errc{} && end == port.data() + port.size() &&
        value <= 65535;
-  if (!ok)
+  if (!ok) {
     d.error(setting,
             "must be host:port like \"127.0.0.1:8080\", \"0.0.0.0:8443\" or "
             "\"[::]:8080\", got " +
                 quote_for_message(listen));
+    return std::nullopt;
+  }
+  return host;
+}
+
+// The admin API can end every session: a token worth the name, and a warning when it listens
+// beyond loopback (plain HTTP: the bearer token would cross the network in clear).
+void check_admin(const AdminConfig& admin, Diagnostics& d) {
+  const auto host = check_listen(admin.listen, d, "admin.listen");
+  if (!admin.enabled()) return;
+  if (d.usable("admin.token") && admin.token.size() < 32)
+    d.error("admin.token", "must be at least 32 characters (e.g. `openssl rand -hex 32`), got " +
+                               std::to_string(admin.token.size()));
+  if (d.usable("admin.token") && std::any_of(admin.token.begin(), admin.token.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u <= 0x20 || u >= 0x7f;
+      }))
+    d.error("admin.token", "must be visible ASCII without spaces (it travels in a header)");
+  if (host && *host != "127.0.0.1" && *host != "::1" && *host != "localhost")
+    d.warning("admin.listen",
+              "is not a loopback address: the admin API speaks plain HTTP, so its bearer token "
+              "crosses the network unencrypted");
 }
 
 // A Secure cookie (forced by the __Host-/__Secure- prefixes) is never stored by browsers for a
@@ -155,7 +178,8 @@ void check_cookie_against_origin(const Config& c, const std::optional<urls::url_
 }  // namespace
 
 void validate_network(const Config& config, Diagnostics& diagnostics) {
-  check_listen(config.server.listen, diagnostics);
+  check_listen(config.server.listen, diagnostics, "server.listen");
+  check_admin(config.admin, diagnostics);
   const auto origin = check_public_origin(config.server.public_origin, diagnostics);
   check_cookie_against_origin(config, origin, diagnostics);
   check_authority(config.oidc.authority, diagnostics);

@@ -195,7 +195,7 @@ TEST(LoadConfig, UnknownSectionAndTopLevelKeys) {
   EXPECT_TRUE(contains(single_error(std::string(minimal_toml) + "[sever]\nlisten = \"x\"\n"),
                        "unknown section [sever] — did you mean [server]?"));
   EXPECT_TRUE(contains(single_error("listen = \"x\"\n" + std::string(minimal_toml)),
-                       "unknown setting listen — did you mean server.listen?"));
+                       "unknown setting listen — did you mean server.listen or admin.listen?"));
   EXPECT_TRUE(contains(single_error(std::string(minimal_toml) + "[server.tls]\ncert = \"x\"\n"),
                        "unknown setting server.tls"));
   EXPECT_TRUE(contains(single_error("keys = 3\n" + std::string(minimal_toml)),
