@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Regenerates the fixed fuzzing keys (fuzz_keys.inc) and the seed corpora of jose_jws,
-jose_jwks and crypto_keyring_open. Needs python3-cryptography. Run from the repository root."""
+jose_logout_token, jose_jwks and crypto_keyring_open. Needs python3-cryptography. Run from the repository root."""
 import base64, json, os, struct
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
@@ -58,6 +58,24 @@ write("jose_jws", "es_with_rsa_kid", token("ES256", "rsa-1"))
 write("jose_jws", "two_parts", "eyJhbGciOiJSUzI1NiJ9.e30")
 write("jose_jws", "padded", "eyJhbGciOiJSUzI1NiJ9=.e30.e30")
 write("jose_jws", "deep", b64(b'{"alg":"RS256"}') + "." + b64(b"[" * 40 + b"]" * 40) + ".AA")
+
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+logout = {"iss": "https://idp.example", "aud": "gatehouse", "iat": NOW - 10, "exp": NOW + 110,
+          "jti": "fuzz-jti", "sub": "alice", "sid": "fuzz-sid", "events": {EVENT: {}}}
+typ = {"typ": "logout+jwt"}
+def without(d, *keys): return {k: v for k, v in d.items() if k not in keys}
+write("jose_logout_token", "valid_rs256", token("RS256", "rsa-1", logout, typ))
+write("jose_logout_token", "valid_es256_no_typ", token("ES256", "ec-1", logout))
+write("jose_logout_token", "valid_ps256_sid_only", token("PS256", "rsa-1", without(logout, "sub"), typ))
+write("jose_logout_token", "valid_no_exp", token("RS256", "rsa-1", without(logout, "exp"), typ))
+write("jose_logout_token", "no_events", token("RS256", "rsa-1", without(logout, "events"), typ))
+write("jose_logout_token", "events_not_object", token("RS256", "rsa-1", {**logout, "events": [EVENT]}, typ))
+write("jose_logout_token", "no_sub_no_sid", token("ES256", "ec-1", without(logout, "sub", "sid"), typ))
+write("jose_logout_token", "nonce", token("RS256", "rsa-1", {**logout, "nonce": "n"}, typ))
+write("jose_logout_token", "no_jti", token("RS256", "rsa-1", without(logout, "jti"), typ))
+write("jose_logout_token", "wrong_typ", token("RS256", "rsa-1", logout, {"typ": "JWT"}))
+write("jose_logout_token", "too_old", token("RS256", "rsa-1", {**without(logout, "exp"), "iat": NOW - 3600}, typ))
+write("jose_logout_token", "id_token", token("RS256", "rsa-1"))
 
 write("jose_jwks", "valid", jwks_text)
 write("jose_jwks", "empty", '{"keys":[]}')

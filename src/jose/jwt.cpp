@@ -90,7 +90,8 @@ result<void> check_times(const object& claims, const JwtCheck& check) {
 
 result<void> check_claims(const Jws& jws, const JwtCheck& check) {
   const object& claims = jws.payload;
-  if (check.typ && (!jws.typ || normalize_typ(*jws.typ) != normalize_typ(*check.typ)))
+  if (check.typ && (jws.typ || check.typ_required) &&
+      (!jws.typ || normalize_typ(*jws.typ) != normalize_typ(*check.typ)))
     return JoseErrc::wrong_type;
   auto iss = claim(claims, "iss", ClaimRule::required);
   if (!iss) return iss.error();

@@ -28,6 +28,7 @@ struct JwtCheck {
   ClaimRule nonce = ClaimRule::optional;      // forbidden for logout tokens (OIDC BCL 2.4)
   std::optional<std::string> expected_nonce;  // when set, "nonce" must be present and equal
   std::optional<std::string> typ;  // when set, the header's typ must match (RFC 7515 4.1.9)
+  bool typ_required = true;        // false: a header without typ passes, a different one fails
 };
 
 // Verifies the signature with the JWKS key chosen by kid and alg, then the claims. Returns the

@@ -144,7 +144,7 @@ awaitable<JwksPtr> jwks_for_unknown_kid(std::shared_ptr<State> s, JwksPtr used) 
       s.refetch_in_flight = false;
     }
   } in_flight{*s};
-  spdlog::info("oidc: ID token names an unknown key; refetching the JWKS");
+  spdlog::info("oidc: a token names an unknown key; refetching the JWKS");
   auto fresh = co_await fetch_jwks(s, std::move(jwks_uri));
   if (!fresh) {
     s->record(fresh.error());
@@ -183,6 +183,19 @@ void check_settings(const ClientSettings& s) {
   if (s.redirect_uri.empty()) throw std::invalid_argument("oidc.redirect_uri: must not be empty");
   if (std::find(s.scopes.begin(), s.scopes.end(), "openid") == s.scopes.end())
     throw std::invalid_argument("oidc.scopes: must contain \"openid\"");
+}
+
+// Client authentication for the token and revocation endpoints (RFC 6749 2.3.1).
+void authenticate(const ClientSettings& settings, http::ClientRequest& request, Params& params) {
+  if (settings.token_auth == TokenAuth::client_secret_basic) {
+    // RFC 6749 2.3.1: id and secret are form-encoded before Base64, so a ':' in either survives.
+    const auto credentials =
+        form_encode(settings.client_id) + ":" + form_encode(settings.client_secret);
+    request.headers.emplace_back("Authorization", "Basic " + crypto::base64_encode(credentials));
+  } else {
+    params.emplace_back("client_id", settings.client_id);
+    params.emplace_back("client_secret", settings.client_secret);
+  }
 }
 
 std::string join_scopes(const std::vector<std::string>& scopes) {
@@ -279,15 +292,7 @@ awaitable<boost::system::result<Tokens>> OidcClient::exchange_code(std::string c
                 {"code", code},
                 {"redirect_uri", settings.redirect_uri},
                 {"code_verifier", code_verifier}};
-  if (settings.token_auth == TokenAuth::client_secret_basic) {
-    // RFC 6749 §2.3.1: id and secret are form-encoded before Base64, so a ':' in either survives.
-    const auto credentials =
-        form_encode(settings.client_id) + ":" + form_encode(settings.client_secret);
-    request.headers.emplace_back("Authorization", "Basic " + crypto::base64_encode(credentials));
-  } else {
-    params.emplace_back("client_id", settings.client_id);
-    params.emplace_back("client_secret", settings.client_secret);
-  }
+  authenticate(settings, request, params);
   request.body = encode_params(params);
 
   auto response = co_await http::fetch(s->executor, std::move(request));
@@ -319,6 +324,72 @@ awaitable<boost::system::result<Tokens>> OidcClient::exchange_code(std::string c
   }
   tokens->id_token_claims = std::move(*claims);
   co_return std::move(*tokens);
+}
+
+awaitable<Outcome<LogoutToken>> OidcClient::validate_logout_token(std::string token) {
+  auto s = state_;
+  const auto [metadata, jwks] = s->snapshot();
+  if (!metadata || !jwks) {
+    const Failure failure{OidcErrc::not_ready, "logout token before the provider was loaded"};
+    s->record(failure);
+    co_return failure;
+  }
+  auto jws = jose::parse_jws(token);
+  if (!jws) {
+    const Failure failure{OidcErrc::invalid_logout_token, "logout token: " + jws.error().message()};
+    s->record(failure);
+    co_return failure;
+  }
+  const LogoutTokenCheck check{.issuer = metadata->issuer,
+                               .client_id = s->settings.client_id,
+                               .now = s->clock(),
+                               .max_skew = s->settings.clock_skew};
+  auto validated = oidc::validate_logout_token(*jws, *jwks, check);
+  if (!validated && jwks->select(jws->kid, jws->alg).error() == jose::JoseErrc::key_not_found) {
+    // The provider may have rotated its keys since we loaded them.
+    const auto fresh = co_await jwks_for_unknown_kid(s, jwks);
+    if (fresh) validated = oidc::validate_logout_token(*jws, *fresh, check);
+  }
+  if (!validated) s->record(validated.error());
+  co_return validated;
+}
+
+bool OidcClient::can_revoke() const {
+  const auto metadata = state_->snapshot().first;
+  return metadata && metadata->revocation_endpoint;
+}
+
+awaitable<boost::system::result<void>> OidcClient::revoke_refresh_token(std::string token) {
+  auto s = state_;
+  const auto metadata = s->snapshot().first;
+  if (!metadata) {
+    const Failure failure{OidcErrc::not_ready, "revocation before the provider was loaded"};
+    co_return s->fail(failure);
+  }
+  if (!metadata->revocation_endpoint) {
+    const Failure failure{OidcErrc::revocation_failed, "provider has no revocation endpoint"};
+    co_return s->fail(failure);
+  }
+  auto request = base_request(*s, *metadata->revocation_endpoint);
+  request.method = "POST";
+  request.max_body = kMaxTokenResponseBytes;
+  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  Params params{{"token", token}, {"token_type_hint", "refresh_token"}};
+  authenticate(s->settings, request, params);
+  request.body = encode_params(params);
+  auto response = co_await http::fetch(s->executor, std::move(request));
+  if (!response) {
+    const Failure failure{OidcErrc::revocation_failed,
+                          "revocation endpoint: " + response.error().message()};
+    co_return s->fail(failure);
+  }
+  // RFC 7009 2.2: 200 also for a token that was already invalid; anything else is a failure.
+  if (response->status != 200) {
+    const Failure failure{OidcErrc::revocation_failed,
+                          "revocation endpoint: HTTP " + std::to_string(response->status)};
+    co_return s->fail(failure);
+  }
+  co_return boost::system::result<void>();
 }
 
 std::optional<std::string> OidcClient::end_session_url(std::string_view id_token_hint,

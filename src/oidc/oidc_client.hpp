@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "oidc/logout_token.hpp"
 #include "oidc/oidc_error.hpp"
 #include "oidc/provider_metadata.hpp"
 #include "oidc/token_response.hpp"
@@ -80,6 +81,19 @@ class OidcClient {
   boost::asio::awaitable<boost::system::result<Tokens>> exchange_code(std::string code,
                                                                       std::string code_verifier,
                                                                       std::string expected_nonce);
+
+  // OIDC Back-Channel Logout 1.0 2.6: validates a logout token (see logout_token.hpp) against
+  // the provider's keys; an unknown kid triggers one JWKS refetch (rate-limited as for ID
+  // tokens). Errors: not_ready, invalid_logout_token (the reason is in the log and last_error()).
+  // The caller still has to accept the jti once only.
+  boost::asio::awaitable<Outcome<LogoutToken>> validate_logout_token(std::string token);
+
+  // True when the provider publishes a revocation endpoint (RFC 7009).
+  bool can_revoke() const;
+
+  // RFC 7009: revokes a refresh token at the revocation endpoint, authenticating like the token
+  // request. Errors: not_ready, revocation_failed (no endpoint, transport, non-200 answer).
+  boost::asio::awaitable<boost::system::result<void>> revoke_refresh_token(std::string token);
 
   // end_session_endpoint with id_token_hint, post_logout_redirect_uri, state (each omitted when
   // empty) and client_id; nullopt when not ready or the provider has no end_session_endpoint.

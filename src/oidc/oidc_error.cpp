@@ -29,6 +29,10 @@ class OidcCategory final : public boost::system::error_category {
         return "invalid ID token";
       case OidcErrc::not_ready:
         return "provider metadata not loaded";
+      case OidcErrc::invalid_logout_token:
+        return "invalid logout token";
+      case OidcErrc::revocation_failed:
+        return "token revocation failed";
     }
     return "unknown OIDC error";
   }

@@ -20,6 +20,8 @@ enum class OidcErrc {
   invalid_token_response,  // 200 but not a usable Bearer token response
   invalid_id_token,        // the ID token failed validation (signature, claims, nonce, ...)
   not_ready,               // load_metadata() has not succeeded yet
+  invalid_logout_token,    // a back-channel logout token failed validation
+  revocation_failed,       // the revocation endpoint is missing, unreachable or refused
 };
 
 const boost::system::error_category& oidc_category() noexcept;

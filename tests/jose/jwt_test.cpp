@@ -159,6 +159,13 @@ TEST_F(IdTokenTest, GenericCheckForLogoutTokens) {
       JoseErrc::wrong_type);
   EXPECT_EQ(validate_jwt(sign_jwt({}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_, logout).error(),
             JoseErrc::wrong_type);
+  // OIDC Back-Channel Logout 2.4: typ is recommended, not required; when present it must match.
+  logout.typ_required = false;
+  EXPECT_TRUE(validate_jwt(sign_jwt({}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_, logout));
+  EXPECT_EQ(
+      validate_jwt(sign_jwt({{"typ", "JWT"}}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_, logout)
+          .error(),
+      JoseErrc::wrong_type);
   c["nonce"] = "x";
   EXPECT_EQ(validate_jwt(sign_jwt({{"typ", "logout+jwt"}}, c, k.rsa.get(), "RS256", "rsa-1"), jwks_,
                          logout)

@@ -20,14 +20,38 @@ std::string FakeProvider::issuer() const {
 
 boost::json::object FakeProvider::discovery() const {
   const auto base = issuer();
-  return {{"issuer", base},
-          {"authorization_endpoint", base + "/authorize"},
-          {"token_endpoint", base + "/token"},
-          {"jwks_uri", base + "/jwks"},
-          {"end_session_endpoint", base + "/logout"},
-          {"token_endpoint_auth_methods_supported", {"client_secret_basic", "client_secret_post"}},
-          {"code_challenge_methods_supported", {"S256"}},
-          {"authorization_response_iss_parameter_supported", true}};
+  boost::json::object d{
+      {"issuer", base},
+      {"authorization_endpoint", base + "/authorize"},
+      {"token_endpoint", base + "/token"},
+      {"jwks_uri", base + "/jwks"},
+      {"end_session_endpoint", base + "/logout"},
+      {"token_endpoint_auth_methods_supported", {"client_secret_basic", "client_secret_post"}},
+      {"code_challenge_methods_supported", {"S256"}},
+      {"authorization_response_iss_parameter_supported", true}};
+  std::lock_guard lock(mutex_);
+  if (revocation_status_) d["revocation_endpoint"] = base + "/revoke";
+  return d;
+}
+
+void FakeProvider::enable_revocation(int status) {
+  std::lock_guard lock(mutex_);
+  revocation_status_ = status;
+}
+
+void FakeProvider::set_revocation_delay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(mutex_);
+  revocation_delay_ = delay;
+}
+
+int FakeProvider::max_concurrent_revocations() const {
+  std::lock_guard lock(mutex_);
+  return max_revocations_in_flight_;
+}
+
+std::vector<FakeProvider::TokenRequest> FakeProvider::revocation_requests() const {
+  std::lock_guard lock(mutex_);
+  return revocation_requests_;
 }
 
 void FakeProvider::set_discovery(std::string body) {
@@ -72,8 +96,33 @@ std::vector<FakeProvider::TokenRequest> FakeProvider::token_requests() const {
 
 boost::asio::awaitable<http::Response> FakeProvider::handle(http::Request& request) {
   if (request.path == "/.well-known/openid-configuration") {
-    std::lock_guard lock(mutex_);
-    co_return http::json(200, discovery_ ? *discovery_ : boost::json::serialize(discovery()));
+    std::optional<std::string> custom;
+    {
+      std::lock_guard lock(mutex_);
+      custom = discovery_;
+    }
+    co_return http::json(200, custom ? *custom : boost::json::serialize(discovery()));
+  }
+  if (request.path == "/revoke" && request.method == "POST") {
+    std::chrono::milliseconds delay{0};
+    int status = 404;
+    {
+      std::lock_guard lock(mutex_);
+      revocation_requests_.push_back({request.headers, request.body});
+      max_revocations_in_flight_ = std::max(max_revocations_in_flight_, ++revocations_in_flight_);
+      delay = revocation_delay_;
+      status = revocation_status_.value_or(404);
+    }
+    if (delay.count() > 0) {
+      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+      timer.expires_after(delay);
+      co_await timer.async_wait(boost::asio::use_awaitable);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      --revocations_in_flight_;
+    }
+    co_return http::json(status, "{}");
   }
   if (request.path == "/jwks") {
     std::lock_guard lock(mutex_);

@@ -57,6 +57,12 @@ class FakeProvider {
   // The token endpoint answers only after `delay` (longer than the client's timeout in tests).
   void set_token_delay(std::chrono::milliseconds delay);
 
+  // Publishes revocation_endpoint (RFC 7009) at /revoke, answering `status`.
+  void enable_revocation(int status = 200);
+  std::vector<TokenRequest> revocation_requests() const;
+  void set_revocation_delay(std::chrono::milliseconds delay);
+  int max_concurrent_revocations() const;  // the most revocation requests in flight at once
+
   int jwks_fetches() const;
   std::vector<TokenRequest> token_requests() const;
 
@@ -71,6 +77,11 @@ class FakeProvider {
   std::string token_body_;
   std::chrono::milliseconds token_delay_{0};
   std::vector<TokenRequest> token_requests_;
+  std::optional<int> revocation_status_;
+  std::vector<TokenRequest> revocation_requests_;
+  std::chrono::milliseconds revocation_delay_{0};
+  int revocations_in_flight_ = 0;
+  int max_revocations_in_flight_ = 0;
   std::unique_ptr<gatehouse::testing::ServerThread> server_;  // last: stops before the rest dies
 };
 

@@ -15,14 +15,7 @@ using testing::kClientId;
 using testing::kSecret;
 using OidcClientTest = testing::OidcFixture;
 
-// The value of `name` in a form body or query; nullopt when absent or malformed.
-std::optional<std::string> form_value(std::string_view form, std::string_view name) {
-  const auto fields = http::parse_form(form);
-  if (!fields) return std::nullopt;
-  for (const auto& [n, v] : *fields)
-    if (n == name) return v;
-  return std::nullopt;
-}
+using testing::form_value;
 
 std::optional<std::string> header(const http::Fields& headers, std::string_view name) {
   for (const auto& [n, v] : headers)

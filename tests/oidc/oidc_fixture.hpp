@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fake_provider.hpp"
+#include "http/message.hpp"
 #include "jose/test_keys.hpp"
 #include "oidc/oidc_client.hpp"
 #include "support/run.hpp"
@@ -20,6 +21,15 @@ namespace gatehouse::oidc::testing {
 inline constexpr const char* kClientId = "gate:house";
 inline constexpr const char* kSecret = "s3cr\xC3\xA9t+/=:%";
 inline constexpr const char* kNonce = "nonce-from-begin-login";
+
+// The value of `name` in a form body or query; nullopt when absent or malformed.
+inline std::optional<std::string> form_value(std::string_view form, std::string_view name) {
+  const auto fields = http::parse_form(form);
+  if (!fields) return std::nullopt;
+  for (const auto& [n, v] : *fields)
+    if (n == name) return v;
+  return std::nullopt;
+}
 
 class OidcFixture : public ::testing::Test {
  protected:
