@@ -28,6 +28,10 @@ struct BffServices {
   std::shared_ptr<UserSessionStore> store;
   std::shared_ptr<UserSessionStoreCleanup> cleanup;  // null when the store has none
   CleanupServiceOptions cleanup_options;
+  // Another instance of the same store bound to another partition (the gateway keeps its
+  // back-channel logout replay records there). A store that ignores the context (built from its
+  // own arguments alone) gets those arguments again, so it stays in its own partition.
+  std::function<std::shared_ptr<UserSessionStore>(std::string partition)> store_for_partition;
 };
 
 class BffBuilder {

@@ -36,6 +36,11 @@ BffServices BffBuilder::build() const {
   services.store = factory_(context_);
   services.cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(services.store);
   services.cleanup_options = cleanup_;
+  services.store_for_partition = [factory = factory_, context = context_](std::string partition) {
+    auto other = context;
+    other.partition = std::move(partition);
+    return factory(other);
+  };
   return services;
 }
 

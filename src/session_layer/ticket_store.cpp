@@ -116,4 +116,25 @@ boost::asio::awaitable<StoreResult<void>> TicketStore::remove(std::string key) {
   co_return co_await store_->delete_user_session(std::move(key));
 }
 
+std::optional<std::string> TicketStore::refresh_token(const UserSession& session) const {
+  auto plaintext = keys_->open(session.ticket, session.key);
+  if (!plaintext) return std::nullopt;
+  auto ticket = parse_ticket(*plaintext);
+  if (!ticket) return std::nullopt;
+  return std::move(ticket->refresh_token);
+}
+
+boost::asio::awaitable<StoreResult<EndedSessions>> TicketStore::end_sessions(
+    UserSessionsFilter filter) {
+  auto matching = co_await store_->get_user_sessions(filter);
+  if (!matching) co_return matching.error();
+  EndedSessions ended;
+  for (const auto& session : *matching)
+    if (auto token = refresh_token(session)) ended.refresh_tokens.push_back(std::move(*token));
+  auto removed = co_await store_->delete_user_sessions(std::move(filter));
+  if (!removed) co_return removed.error();
+  ended.count = *removed;
+  co_return ended;
+}
+
 }  // namespace gatehouse::bff

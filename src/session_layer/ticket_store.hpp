@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gatehouse::bff {
 
@@ -43,6 +44,13 @@ struct ActiveSession {
   Timestamp expires;  // when it ends unless renewed
 };
 
+// What ending sessions by filter did: how many, and the refresh tokens they held (to revoke them
+// at the provider).
+struct EndedSessions {
+  std::size_t count = 0;
+  std::vector<std::string> refresh_tokens;
+};
+
 class TicketStore {
  public:
   TicketStore(std::shared_ptr<UserSessionStore> store, std::shared_ptr<const crypto::KeyRing> keys,
@@ -64,6 +72,14 @@ class TicketStore {
                                                                          bool slide);
 
   boost::asio::awaitable<StoreResult<void>> remove(std::string key);
+
+  // Ends every session matching `filter` with one delete-by-filter. The refresh tokens are read
+  // from the matching sessions just before; a session created in between is ended too, but its
+  // token is not reported.
+  boost::asio::awaitable<StoreResult<EndedSessions>> end_sessions(UserSessionsFilter filter);
+
+  // The refresh token sealed in a stored session, when it has one and a key opens it.
+  std::optional<std::string> refresh_token(const UserSession& session) const;
 
   const TicketStoreOptions& options() const { return options_; }
   const std::shared_ptr<UserSessionStore>& store() const { return store_; }

@@ -57,6 +57,22 @@ TEST(BffBuilder, BuildsTheDefaultSqliteStoreWithPartitionAndClock) {
   EXPECT_EQ(*run(io, services.cleanup->delete_expired_sessions({})), 1u);
 }
 
+TEST(BffBuilder, StoreForAnotherPartitionSharesTheFileNotTheSessions) {
+  TempDir dir;
+  BffBuilder builder;
+  builder.partition("shop").add_server_side_sessions(dir.file("s.db"));
+  auto services = builder.build();
+  auto other = services.store_for_partition("shop/logout-jti");
+  ASSERT_TRUE(std::dynamic_pointer_cast<SqliteUserSessionStore>(other));
+  boost::asio::io_context io;
+  UserSession s{.key = "k", .subject_id = "a"};
+  ASSERT_TRUE(run(io, services.store->create_user_session(s)));
+  EXPECT_FALSE(*run(io, other->get_user_session("k")));
+  ASSERT_TRUE(run(io, other->create_user_session(s))) << "same key, other partition";
+  EXPECT_EQ((*run(io, other->get_user_session("k")))->partition_key, "shop/logout-jti");
+  EXPECT_EQ((*run(io, services.store->get_user_session("k")))->partition_key, "shop");
+}
+
 TEST(BffBuilder, RegistersAStoreOfTheApplicationsOwn) {
   BffBuilder builder;
   builder.add_server_side_sessions<ArgsOnlyStore>("mine", 3);
