@@ -2,6 +2,7 @@
 
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
 
+#include "admin/session_json.hpp"
 #include "crypto/key_ring.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -44,12 +45,6 @@ T wait(boost::asio::io_context& io, boost::asio::awaitable<T> operation) {
   return result.get();
 }
 
-// An operator-facing id: a prefix of the store key (itself a hash of the cookie handle), never
-// the handle.
-std::string short_id(const std::string& key) {
-  return key.substr(0, 12);
-}
-
 bool has_filter(const SessionSelection& s) {
   return s.subject_id || s.session_id;
 }
@@ -71,27 +66,19 @@ int sessions_list(const config::Config& config, const SessionSelection& selectio
     return exit_failure;
   }
   if (selection.format == "json") {
+    const auto now = system_now();
     boost::json::array out;
-    for (const auto& s : *found) {
-      boost::json::object o;
-      o["id"] = short_id(s.key);
-      o["subject"] = s.subject_id;
-      o["sid"] = s.session_id ? boost::json::value(*s.session_id) : nullptr;
-      o["created"] = format_utc(s.created);
-      o["renewed"] = format_utc(s.renewed);
-      o["expires"] = s.expires ? boost::json::value(format_utc(*s.expires)) : nullptr;
-      out.push_back(std::move(o));
-    }
+    for (const auto& s : *found) out.push_back(admin::session_json(s, now));
     std::cout << boost::json::serialize(out) << "\n";
     return 0;
   }
   std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", "ID", "SUBJECT", "SID", "CREATED",
               "RENEWED", "EXPIRES");
   for (const auto& s : *found)
-    std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", short_id(s.key).c_str(),
-                s.subject_id.c_str(), s.session_id.value_or("-").c_str(),
-                format_utc(s.created).c_str(), format_utc(s.renewed).c_str(),
-                s.expires ? format_utc(*s.expires).c_str() : "never");
+    std::printf(
+        "%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", admin::operator_session_id(s.key).c_str(),
+        s.subject_id.c_str(), s.session_id.value_or("-").c_str(), format_utc(s.created).c_str(),
+        format_utc(s.renewed).c_str(), s.expires ? format_utc(*s.expires).c_str() : "never");
   std::printf("%zu session(s)\n", found->size());
   return 0;
 }

@@ -93,6 +93,7 @@ boost::asio::awaitable<std::optional<Response>> BffEndpoints::handle(Request& re
     co_return co_await logout(request);
   }
   if (sub == "/sessions" || sub.starts_with("/sessions/")) co_return co_await sessions(request);
+  if (sub == "/backchannel") co_return co_await backchannel(request);
   co_return problem(404, "no such gatehouse endpoint");
 }
 
@@ -253,6 +254,10 @@ boost::asio::awaitable<Response> BffEndpoints::logout(Request& request) {
 
   if (auto removed = co_await tickets_->remove(active->key); !removed) co_return unavailable();
   spdlog::info("logout: session ended");
+  if (active->ticket.refresh_token) {
+    std::vector<std::string> tokens{std::move(*active->ticket.refresh_token)};
+    co_await revoke(std::move(tokens));
+  }
 
   std::optional<std::string> end_session;
   std::string state;

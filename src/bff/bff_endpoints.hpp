@@ -3,9 +3,11 @@
 #pragma once
 
 #include "bff/cookies.hpp"
+#include "bff/token_revoker.hpp"
 #include "crypto/key_ring.hpp"
 #include "http/message.hpp"
 #include "oidc/oidc_client.hpp"
+#include "session_layer/replay_cache.hpp"
 #include "session_layer/ticket_store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -20,6 +22,12 @@ struct EndpointOptions {
   std::string base_path = "/bff";
   std::string public_origin;  // e.g. "https://app.example.com"
   CookiePolicy cookies;
+  // Back-channel logout: without a replay cache every logout token is refused (fail closed).
+  std::shared_ptr<ReplayCache> logout_replay_cache;
+  bool backchannel_all_user_sessions = false;
+  // Revokes the refresh tokens of sessions that end; none: they are left to expire.
+  std::shared_ptr<TokenRevoker> revoker;
+  std::chrono::milliseconds revocation_wait{1000};  // how long a response waits for revocation
 };
 
 class BffEndpoints {
@@ -37,6 +45,9 @@ class BffEndpoints {
   boost::asio::awaitable<http::Response> user(http::Request& request);
   boost::asio::awaitable<http::Response> logout(http::Request& request);
   http::Response logout_callback(http::Request& request);
+  // OIDC Back-Channel Logout 1.0: POST /backchannel with a logout token from the provider.
+  boost::asio::awaitable<http::Response> backchannel(http::Request& request);
+  boost::asio::awaitable<void> revoke(std::vector<std::string> refresh_tokens);
   // The user's own sessions: GET /sessions, DELETE /sessions/{id}, DELETE /sessions?others=true.
   boost::asio::awaitable<http::Response> sessions(http::Request& request);
   boost::asio::awaitable<http::Response> ready();

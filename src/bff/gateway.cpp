@@ -2,6 +2,7 @@
 
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
 
+#include "admin/admin_api.hpp"
 #include "bff/bff_endpoints.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -43,6 +44,17 @@ http::ServerOptions server_options(const config::Config& c) {
   return o;
 }
 
+// Operators and their scripts: small requests, few connections, plain HTTP on loopback.
+http::ServerOptions admin_server_options(const config::Config& c) {
+  http::ServerOptions o;
+  o.listen = {c.admin.listen};
+  o.max_body_bytes = 16 * 1024;
+  o.max_connections = 64;
+  o.read_timeout = c.server.read_timeout;
+  o.idle_timeout = c.server.idle_timeout;
+  return o;
+}
+
 }  // namespace
 
 struct Gateway::Impl {
@@ -54,7 +66,12 @@ struct Gateway::Impl {
   std::shared_ptr<oidc::OidcClient> oidc;
   std::shared_ptr<BffEndpoints> endpoints;
   std::unique_ptr<UserSessionCleanupService> cleanup;
+  // Back-channel logout jtis, in a partition of their own with its own expiry cleanup.
+  std::shared_ptr<UserSessionStore> replay_store;
+  std::unique_ptr<UserSessionCleanupService> replay_cleanup;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<admin::AdminApi> admin;  // both null without an admin token
+  std::unique_ptr<http::Server> admin_server;
   bool stopping = false;
 
   // Discovery retries until the provider answers: the gateway starts even while the provider
@@ -105,6 +122,7 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   }
   try {
     i.services = builder.build();
+    i.replay_store = i.services.store_for_partition(replay_partition(c.session.partition));
   } catch (const std::exception& e) {
     throw StartupError(std::string("session store: ") + e.what());
   }
@@ -115,11 +133,20 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   const bool https = c.server.public_origin.starts_with("https://");
   CookiePolicy cookies{c.session.cookie_name, c.session.cookie_host_prefixed() || https,
                        c.session.same_site == config::SameSite::strict ? "Strict" : "Lax"};
-  i.endpoints = std::make_shared<BffEndpoints>(
-      EndpointOptions{c.bff.base_path, c.server.public_origin, cookies}, i.tickets, i.oidc, i.keys);
+  EndpointOptions endpoint_options{c.bff.base_path, c.server.public_origin, cookies};
+  endpoint_options.logout_replay_cache =
+      std::make_shared<ReplayCache>(i.replay_store, i.services.context.clock);
+  endpoint_options.backchannel_all_user_sessions = c.session.backchannel_all_user_sessions;
+  endpoint_options.revoker = std::make_shared<TokenRevoker>(i.io.get_executor(), i.oidc);
+  i.endpoints =
+      std::make_shared<BffEndpoints>(std::move(endpoint_options), i.tickets, i.oidc, i.keys);
   if (i.services.cleanup)
     i.cleanup = std::make_unique<UserSessionCleanupService>(i.io.get_executor(), i.services.cleanup,
                                                             i.services.cleanup_options);
+  if (auto replay_cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(i.replay_store);
+      replay_cleanup && replay_cleanup != i.services.cleanup)
+    i.replay_cleanup = std::make_unique<UserSessionCleanupService>(
+        i.io.get_executor(), replay_cleanup, i.services.cleanup_options);
   i.server = std::make_unique<http::Server>(
       i.io.get_executor(), server_options(c),
       [impl = impl_.get()](http::Request& r) { return impl->serve(r); });
@@ -128,6 +155,19 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   } catch (const std::exception& e) {
     throw StartupError(std::string("server.listen: ") + e.what());
   }
+  if (c.admin.enabled()) {
+    i.admin = std::make_unique<admin::AdminApi>(
+        admin::AdminApiOptions{c.admin.token, static_cast<std::size_t>(c.session.cleanup_batch)},
+        i.services.store, i.services.cleanup, i.services.context.clock);
+    try {
+      i.admin_server = std::make_unique<http::Server>(
+          i.io.get_executor(), admin_server_options(c),
+          [api = i.admin.get()](http::Request& r) { return api->handle(r); });
+      i.admin_server->listen();
+    } catch (const std::exception& e) {
+      throw StartupError(std::string("admin.listen: ") + e.what());
+    }
+  }
 }
 
 Gateway::~Gateway() = default;
@@ -135,10 +175,16 @@ Gateway::~Gateway() = default;
 int Gateway::run() {
   auto& i = *impl_;
   i.server->start();
+  if (i.admin_server) i.admin_server->start();
   if (i.cleanup) i.cleanup->start();
+  if (i.replay_cleanup) i.replay_cleanup->start();
   boost::asio::co_spawn(i.io, i.load_provider(), boost::asio::detached);
   spdlog::info("gatehouse listening on {} (public origin {})", i.config.server.listen,
                i.config.server.public_origin);
+  if (i.admin_server)
+    spdlog::info("admin API listening on {}", i.config.admin.listen);
+  else
+    spdlog::info("admin API disabled: no admin.token");
 
   boost::asio::signal_set signals(i.io, SIGINT, SIGTERM);
   signals.async_wait([&i](const boost::system::error_code& ec, int signal) {
@@ -146,7 +192,9 @@ int Gateway::run() {
     spdlog::info("signal {}: finishing in-flight requests", signal);
     i.stopping = true;
     if (i.cleanup) i.cleanup->stop();
+    if (i.replay_cleanup) i.replay_cleanup->stop();
     auto drain = [&i]() -> boost::asio::awaitable<void> {
+      if (i.admin_server) co_await i.admin_server->shutdown(std::chrono::seconds(10));
       co_await i.server->shutdown(std::chrono::seconds(10));
       i.io.stop();
     };

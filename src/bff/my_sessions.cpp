@@ -59,20 +59,26 @@ boost::asio::awaitable<http::Response> BffEndpoints::sessions(http::Request& req
   }
 
   std::vector<std::string> doomed;
+  std::vector<std::string> refresh_tokens;
+  auto doom = [&](const UserSession& s) {
+    doomed.push_back(s.key);
+    if (auto token = tickets_->refresh_token(s)) refresh_tokens.push_back(std::move(*token));
+  };
   if (one) {
     const auto id = sub.substr(std::string_view("/sessions/").size());
     for (const auto& s : live)
-      if (public_id(s.key) == id) doomed.push_back(s.key);
+      if (public_id(s.key) == id) doom(s);
     // Someone else's session id, or a made-up one: indistinguishable on purpose.
     if (doomed.empty()) co_return problem(404, "no such session");
   } else {
     if (request.query_param("others") != "true")
       co_return problem(400, "DELETE /sessions needs others=true");
     for (const auto& s : live)
-      if (s.key != (*current)->key) doomed.push_back(s.key);
+      if (s.key != (*current)->key) doom(s);
   }
   for (const auto& key : doomed)
     if (auto removed = co_await tickets_->remove(key); !removed) co_return unavailable();
+  co_await revoke(std::move(refresh_tokens));
   boost::json::object result;
   result["ended"] = doomed.size();
   co_return no_store(http::json(200, boost::json::serialize(result)));

@@ -1,0 +1,186 @@
+#include "admin/admin_api.hpp"
+
+#include "admin/session_json.hpp"
+#include "bff/responses.hpp"
+#include "crypto/base64.hpp"
+#include "crypto/digest.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
+
+#include <stdexcept>
+
+namespace gatehouse::admin {
+namespace {
+
+using http::Request;
+using http::Response;
+
+Response reply(int status, const boost::json::object& body) {
+  return bff::no_store(http::json(status, boost::json::serialize(body)));
+}
+
+Response error(int status, std::string reason) {
+  boost::json::object body;
+  body["error"] = std::move(reason);
+  return reply(status, body);
+}
+
+Response method_not_allowed(std::string allow) {
+  auto r = error(405, "method not allowed");
+  r.set_header("Allow", std::move(allow));
+  return r;
+}
+
+Response store_failure(const boost::system::error_code& ec) {
+  if (ec == StoreErrc::invalid_argument) return error(400, "the store refused the filter");
+  spdlog::error("admin API: session store failed: {}", ec.message());
+  auto r = error(503, "session store unavailable, try again shortly");
+  r.set_header("Retry-After", "5");
+  return r;
+}
+
+// Subjects and provider session ids are personal data: the audit log gets a short hash, the
+// same one the login log line shows, so the two can be matched.
+std::string log_hash(std::string_view value) {
+  return crypto::base64url_encode(crypto::sha256(value)).substr(0, 12);
+}
+
+std::string describe(const UserSessionsFilter& filter) {
+  std::string out;
+  if (filter.subject_id) out += "subject hash " + log_hash(*filter.subject_id);
+  if (filter.subject_id && filter.session_id) out += " and ";
+  if (filter.session_id) out += "sid hash " + log_hash(*filter.session_id);
+  return out;
+}
+
+struct Selection {
+  UserSessionsFilter filter;
+  bool expired = false;
+  std::string problem;  // why the query is refused (a 400); empty when it is usable
+};
+
+// The admin query: `sub`, `sid` and (where allowed) `expired=true`, each at most once, nothing
+// else. Unknown names are refused rather than ignored: a mistyped `sidd=` must not turn "this
+// session of alice" into "every session of alice".
+Selection parse_selection(std::string_view query, bool allow_expired) {
+  const auto fields = http::parse_form(query);
+  if (!fields) return {.problem = "malformed query string"};
+  Selection out;
+  std::optional<std::string> expired;
+  for (const auto& [name, value] : *fields) {
+    std::optional<std::string>* slot = nullptr;
+    if (name == "sub")
+      slot = &out.filter.subject_id;
+    else if (name == "sid")
+      slot = &out.filter.session_id;
+    else if (name == "expired" && allow_expired)
+      slot = &expired;
+    else
+      return {.problem = "unknown query parameter \"" + name.substr(0, 40) + "\""};
+    if (*slot) return {.problem = "duplicate query parameter \"" + name + "\""};
+    if (value.empty()) return {.problem = "query parameter \"" + name + "\" is empty"};
+    *slot = value;
+  }
+  if (expired && *expired != "true") return {.problem = "expired must be \"true\""};
+  out.expired = expired.has_value();
+  return out;
+}
+
+bool has_filter(const UserSessionsFilter& f) {
+  return f.subject_id || f.session_id;
+}
+
+}  // namespace
+
+AdminApi::AdminApi(AdminApiOptions options, std::shared_ptr<UserSessionStore> store,
+                   std::shared_ptr<UserSessionStoreCleanup> cleanup, Clock clock)
+    : token_digest_(crypto::sha256(options.token)),
+      cleanup_batch_(options.cleanup_batch),
+      store_(std::move(store)),
+      cleanup_(std::move(cleanup)),
+      clock_(clock ? std::move(clock) : system_clock()) {
+  if (options.token.empty()) throw std::invalid_argument("admin API: the token is empty");
+  if (!store_) throw std::invalid_argument("admin API: no session store");
+}
+
+bool AdminApi::authorized(const Request& request) const {
+  if (request.header_count("Authorization") != 1) return false;
+  std::string_view value = *request.header("Authorization");
+  constexpr std::string_view scheme = "Bearer";
+  if (value.size() <= scheme.size() || !http::iequals(value.substr(0, scheme.size()), scheme) ||
+      value[scheme.size()] != ' ')
+    return false;
+  value.remove_prefix(scheme.size());
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  // Equal-length digests: the comparison reveals neither the token nor its length.
+  return crypto::constant_time_equal(crypto::sha256(value), token_digest_);
+}
+
+boost::asio::awaitable<Response> AdminApi::handle(Request& request) {
+  if (!authorized(request)) {
+    spdlog::warn("admin API: refused a request from {}: {} bearer token", request.remote_address,
+                 request.header("Authorization") ? "wrong" : "no");
+    auto r = error(401, "a valid bearer token is required");
+    r.set_header("WWW-Authenticate", "Bearer realm=\"gatehouse-admin\"");
+    co_return r;
+  }
+  const auto& method = request.method;
+  if (request.path == "/admin/sessions") {
+    if (method == "GET") co_return co_await list(request);
+    if (method == "DELETE") co_return co_await revoke(request);
+    co_return method_not_allowed("GET, DELETE");
+  }
+  if (request.path == "/admin/cleanup") {
+    if (method != "POST") co_return method_not_allowed("POST");
+    if (!request.query.empty()) co_return error(400, "POST /admin/cleanup takes no parameters");
+    co_return co_await remove_expired(request, "removed");
+  }
+  co_return error(404, "no such admin endpoint");
+}
+
+boost::asio::awaitable<Response> AdminApi::list(const Request& request) {
+  const auto selection = parse_selection(request.query, false);
+  if (!selection.problem.empty()) co_return error(400, selection.problem);
+  if (!has_filter(selection.filter)) co_return error(400, "GET /admin/sessions needs sub or sid");
+  auto found = co_await store_->get_user_sessions(selection.filter);
+  if (!found) co_return store_failure(found.error());
+  const auto now = clock_();
+  boost::json::array sessions;
+  for (const auto& s : *found) sessions.push_back(session_json(s, now));
+  boost::json::object body;
+  body["sessions"] = std::move(sessions);
+  co_return reply(200, body);
+}
+
+boost::asio::awaitable<Response> AdminApi::revoke(const Request& request) {
+  const auto selection = parse_selection(request.query, true);
+  if (!selection.problem.empty()) co_return error(400, selection.problem);
+  if (selection.expired && has_filter(selection.filter))
+    co_return error(400, "expired=true cannot be combined with sub or sid");
+  if (selection.expired) co_return co_await remove_expired(request, "revoked");
+  if (!has_filter(selection.filter))
+    co_return error(400, "DELETE /admin/sessions needs sub or sid, or expired=true");
+  auto removed = co_await store_->delete_user_sessions(selection.filter);
+  if (!removed) co_return store_failure(removed.error());
+  spdlog::info("admin API: revoke by {} from {}: {} session(s) removed", describe(selection.filter),
+               request.remote_address, *removed);
+  boost::json::object body;
+  body["revoked"] = *removed;
+  co_return reply(200, body);
+}
+
+boost::asio::awaitable<Response> AdminApi::remove_expired(const Request& request,
+                                                          const char* count_name) {
+  if (!cleanup_) co_return error(503, "this session store has no cleanup of expired sessions");
+  const DeleteExpiredOptions options{.batch_size = cleanup_batch_};
+  auto removed = co_await cleanup_->delete_expired_sessions(options);
+  if (!removed) co_return store_failure(removed.error());
+  spdlog::info("admin API: removal of expired sessions from {}: {} session(s) removed",
+               request.remote_address, *removed);
+  boost::json::object body;
+  body[count_name] = *removed;
+  co_return reply(200, body);
+}
+
+}  // namespace gatehouse::admin
