@@ -10,6 +10,7 @@
 // Run directly (`node scripts/e2e-env.mjs`) it starts one environment, prints its URLs and
 // waits for Ctrl-C.
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -31,6 +32,16 @@ const STOP_TIMEOUT_MS = 5_000;
 /** The gateway binary to test: $GATEHOUSE_BIN, else the default build output. */
 export function gatehouseBinary() {
   return process.env.GATEHOUSE_BIN || DEFAULT_BIN;
+}
+
+/** A fresh private signing JWK (with `kid` and `alg`) for `startEnvironment({ idpSigningKey })`:
+ *  the IdP signs with it and publishes its public half, so a test can sign tokens the gateway
+ *  trusts (e.g. crafted back-channel logout tokens). */
+export function generateSigningJwk(alg = 'RS256') {
+  const pair = alg === 'ES256'
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...pair.privateKey.export({ format: 'jwk' }), alg, kid: randomUUID() };
 }
 
 /** Asks the kernel for a free loopback port. Another process could grab it before we bind it
@@ -220,20 +231,28 @@ export async function startGatehouse({ bin = gatehouseBinary(), configPath, url,
  *   repoRoot      the checkout (default: this script's repository)
  *   extraConfig   { section: { key: value } } merged over the generated config (null deletes)
  *   idpEnv        extra IDP_* variables
+ *   idpSigningKey a private JWK (see generateSigningJwk) the IdP signs with instead of a key of
+ *                 its own; written to the temp dir and passed as IDP_SIGNING_KEY_FILE
  *   idpUrl        reuse a running IdP instead of starting one (it must know our origin)
  *   port          the gateway's port (default: a free one)
+ *   adminPort     the admin listener's port, `[admin] listen` (default: a free one; it only
+ *                 opens when a token is configured, e.g. GATEHOUSE_ADMIN_TOKEN in gatehouseEnv)
+ *   gatehouseEnv  extra environment variables for the gateway (GATEHOUSE_* from the caller's
+ *                 shell are never passed on)
  *   readyPath / readyStatus  what "started" means (default GET /readyz == 200)
- * Resolves to { gatehouseUrl, idpUrl, tmpDir, configPath, config, logs, port, gatehouse, idp, stop() }.
+ * Resolves to { gatehouseUrl, adminUrl, idpUrl, tmpDir, configPath, config, logs, port, gatehouse, idp, stop() }
+ * (plus idpSigningKey when given); idpUrl is also the issuer, CLIENT_ID / CLIENT_SECRET the client.
  * On a start-up failure both processes are stopped and the error carries both logs.
  */
 export async function startEnvironment({
-  gatehouseBin = gatehouseBinary(), repoRoot = REPO_ROOT, extraConfig = {}, idpEnv = {}, idpUrl,
-  port, readyPath, readyStatus, keepTmp = Boolean(process.env.E2E_KEEP_TMP),
+  gatehouseBin = gatehouseBinary(), repoRoot = REPO_ROOT, extraConfig = {}, idpEnv = {}, idpUrl, idpSigningKey,
+  port, adminPort, gatehouseEnv = {}, readyPath, readyStatus, keepTmp = Boolean(process.env.E2E_KEEP_TMP),
 } = {}) {
   repoRoot = resolve(repoRoot);
   const tmpDir = await mkdtemp(join(tmpdir(), 'gatehouse-e2e-'));
   const logs = { idp: join(tmpDir, 'idp.log'), gatehouse: join(tmpDir, 'gatehouse.log') };
   port ??= await freePort();
+  adminPort ??= await freePort();
   const gatehouseUrl = `http://127.0.0.1:${port}`;
   let idp;
   let gatehouse;
@@ -247,19 +266,27 @@ export async function startEnvironment({
     return codes;
   };
   try {
+    if (idpSigningKey && idpUrl) throw new Error('idpSigningKey needs an IdP of our own, not idpUrl');
+    if (idpSigningKey) {
+      const keyFile = join(tmpDir, 'idp-signing-key.json');
+      await writeFile(keyFile, JSON.stringify(idpSigningKey), { mode: 0o600 });
+      idpEnv = { ...idpEnv, IDP_SIGNING_KEY_FILE: keyFile };
+    }
     if (!idpUrl) {
       idp = await startIdp({ repoRoot, gatehouseOrigins: [gatehouseUrl], logFile: logs.idp, env: idpEnv });
       idpUrl = idp.url;
     }
-    const config = merge(baseConfig({ port, idpUrl, tmpDir, repoRoot }), extraConfig);
+    const admin = { admin: { listen: `127.0.0.1:${adminPort}` } };
+    const config = merge(merge(baseConfig({ port, idpUrl, tmpDir, repoRoot }), admin), extraConfig);
     const configPath = join(tmpDir, 'gatehouse.toml');
     // 0600: the file holds the client secret and gatehouse warns about readable secrets.
     await writeFile(configPath, toToml(config), { mode: 0o600 });
     gatehouse = await startGatehouse({
-      bin: gatehouseBin, configPath, url: gatehouseUrl, cwd: tmpDir, logFile: logs.gatehouse, readyPath, readyStatus,
+      bin: gatehouseBin, configPath, url: gatehouseUrl, cwd: tmpDir, logFile: logs.gatehouse, env: gatehouseEnv,
+      readyPath, readyStatus,
     });
     return {
-      gatehouseUrl, idpUrl, tmpDir, configPath, config, logs, port, gatehouse, idp, stop,
+      gatehouseUrl, adminUrl: `http://127.0.0.1:${adminPort}`, idpUrl, tmpDir, configPath, config, logs, port, gatehouse, idp, idpSigningKey, stop,
       /** Tails of both logs, for failure messages. */
       diagnostics: (lines = 60) =>
         `--- gatehouse log (${logs.gatehouse}) ---\n${tailFile(logs.gatehouse, lines)}\n--- idp log (${logs.idp}) ---\n${tailFile(logs.idp, lines)}`,

@@ -1,12 +1,14 @@
 // Development OpenID Provider for the gatehouse demo and tests. NEVER use it in production:
-// in-memory storage, keys generated at start-up, fixed demo users, plain http on loopback.
+// in-memory storage, keys generated at start-up (or read from IDP_SIGNING_KEY_FILE), fixed demo
+// users, plain http on loopback.
 //
 //   node server.mjs            (see ../README.md for every environment variable)
 //
 // It registers one confidential client (gatehouse) and serves its own tiny login page;
 // consent is granted automatically because the client is first-party.
 
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import Provider from 'oidc-provider';
@@ -22,6 +24,48 @@ const SIGNING_ALGS = {
   ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
 };
 const TOKEN_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+// What a key of each alg must be (node:crypto's asymmetricKeyType / namedCurve).
+const KEY_TYPES = { RS256: 'rsa', PS256: 'rsa', ES256: 'ec' };
+
+/**
+ * Reads IDP_SIGNING_KEY_FILE: one private JWK (JSON) with `kid` and `alg`, so tests can sign
+ * their own tokens (e.g. crafted logout tokens) with the key the IdP publishes. Throws with a
+ * message naming the variable; never echoes key material.
+ */
+export function readSigningKey(path, algFromEnv) {
+  const fail = (why) => { throw new Error(`IDP_SIGNING_KEY_FILE "${path}" ${why}`); };
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    fail(`cannot be read (${err.code ?? err.message})`);
+  }
+  let jwk;
+  try {
+    jwk = JSON.parse(text);
+  } catch {
+    fail('is not valid JSON (expected one private JWK object)'); // the parser's message quotes the key
+  }
+  if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) fail('must hold one JWK object');
+  if (typeof jwk.kid !== 'string' || jwk.kid === '') fail('needs a non-empty string "kid"');
+  if (!Object.hasOwn(SIGNING_ALGS, jwk.alg)) fail(`needs "alg" one of ${Object.keys(SIGNING_ALGS).join(', ')}, got ${JSON.stringify(jwk.alg)}`);
+  if (jwk.use !== undefined && jwk.use !== 'sig') fail(`has "use" ${JSON.stringify(jwk.use)}; a signing key needs "sig" or none`);
+  if (typeof jwk.d !== 'string') fail('holds no private key ("d" missing): the IdP signs with it');
+  let key;
+  try {
+    key = createPrivateKey({ key: jwk, format: 'jwk' });
+  } catch (err) {
+    fail(`is not a usable private JWK (${err.code ?? 'invalid key'})`);
+  }
+  const { asymmetricKeyType: type, asymmetricKeyDetails: details } = key;
+  if (type !== KEY_TYPES[jwk.alg]) fail(`holds a ${type} key, but ${jwk.alg} needs ${KEY_TYPES[jwk.alg]}`);
+  if (type === 'rsa' && details.modulusLength < 2048) fail(`holds a ${details.modulusLength}-bit RSA key; at least 2048 bits`);
+  if (type === 'ec' && details.namedCurve !== 'prime256v1') fail(`holds an EC key on ${details.namedCurve}; ES256 needs P-256`);
+  if (algFromEnv && algFromEnv !== jwk.alg) {
+    throw new Error(`IDP_SIGNING_ALG is ${algFromEnv} but IDP_SIGNING_KEY_FILE's key is ${jwk.alg}: set one or make them agree`);
+  }
+  return { ...jwk, use: 'sig' };
+}
 
 /** Reads and validates the configuration; throws with a clear message on bad input. */
 export function readConfig(env = process.env) {
@@ -37,6 +81,7 @@ export function readConfig(env = process.env) {
     return v;
   };
   // Comma-separated so one IdP can serve e.g. both http://127.0.0.1:8080 and https://localhost:8443.
+  const signingKey = env.IDP_SIGNING_KEY_FILE ? readSigningKey(env.IDP_SIGNING_KEY_FILE, env.IDP_SIGNING_ALG) : undefined;
   const origins = (env.GATEHOUSE_ORIGIN || 'http://127.0.0.1:8080')
     .split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean);
   for (const o of origins) {
@@ -51,7 +96,8 @@ export function readConfig(env = process.env) {
     clientId: env.IDP_CLIENT_ID || 'gatehouse-demo',
     clientSecret: env.IDP_CLIENT_SECRET || 'dev-secret-change-me',
     tokenAuth: oneOf('IDP_TOKEN_AUTH', TOKEN_AUTH_METHODS, 'client_secret_basic'),
-    signingAlg: oneOf('IDP_SIGNING_ALG', Object.keys(SIGNING_ALGS), 'RS256'),
+    signingAlg: signingKey?.alg ?? oneOf('IDP_SIGNING_ALG', Object.keys(SIGNING_ALGS), 'RS256'),
+    signingKey, // undefined: a fresh key of signingAlg at every start
     ttl: {
       AccessToken: int('IDP_TTL_ACCESS_TOKEN', 3600),
       IdToken: int('IDP_TTL_ID_TOKEN', 3600),
@@ -153,7 +199,7 @@ export function createProvider(config, issuer) {
 
   const provider = new Provider(issuer, {
     clients: [client],
-    jwks: { keys: [signingJwk(config.signingAlg)] },
+    jwks: { keys: [config.signingKey ?? signingJwk(config.signingAlg)] },
     clientAuthMethods: TOKEN_AUTH_METHODS,
     responseTypes: ['code'],
     pkce: { required: () => true }, // oidc-provider 9 supports S256 only
@@ -231,7 +277,29 @@ ${auto ? `<script>document.getElementById('logout-yes').click()</script>` : ''}`
     console.error(`idp: back-channel logout to ${cl.backchannelLogoutUri} failed: ${err.message}`);
   });
   provider.on('server_error', (_ctx, err) => console.error('idp: server_error', err));
+  logDeliveriesAndRevocations(provider);
   return provider;
+}
+
+// One log line per delivered back-channel logout and per token revoked at the revocation
+// endpoint, naming the account and the sid but never a token (an opaque token's id is the token):
+// the tests read these to see that gatehouse revoked an ended session's refresh token.
+function logDeliveriesAndRevocations(provider) {
+  provider.on('backchannel.success', (_ctx, cl, accountId, sid) => {
+    console.log(`idp: back-channel logout delivered to ${cl.backchannelLogoutUri} (sub ${accountId}, sid ${sid})`);
+  });
+  const destroyed = new WeakSet();
+  for (const kind of ['access_token', 'refresh_token']) provider.on(`${kind}.destroyed`, (token) => destroyed.add(token));
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route !== 'revocation' || ctx.status !== 200) return;
+    const { RefreshToken: refresh, AccessToken: access } = ctx.oidc.entities;
+    const revoked = [refresh, access].filter((t) => t && destroyed.has(t));
+    for (const t of revoked) {
+      console.log(`idp: revoked ${t.kind} of sub ${t.accountId} (sid ${t.sid ?? '-'}, client ${t.clientId}) at the revocation endpoint`);
+    }
+    if (revoked.length === 0) console.log(`idp: revocation request from ${ctx.oidc.client?.clientId} for an unknown, expired or already revoked token`);
+  });
 }
 
 /** Handles /interaction/:uid (GET: login form or auto-consent) and /interaction/:uid/login (POST). */
@@ -316,6 +384,7 @@ async function main() {
   }
   const idp = await start(config);
   console.log(`idp client ${config.clientId} (${config.tokenAuth}, ${config.signingAlg}) for ${config.origins.join(', ')}`);
+  if (config.signingKey) console.log(`idp signing key ${config.signingKey.kid} (${config.signingKey.alg}) from IDP_SIGNING_KEY_FILE`);
   console.log(`idp listening on ${idp.issuer}`);
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM']) {

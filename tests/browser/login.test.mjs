@@ -167,6 +167,25 @@ describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
       throw err;
     }
   });
+
+  // Last: should the back channel fail, its alice session stays, and the panel test above counts sessions.
+  test('logging out at the IdP\'s own end-session page signs the gateway session out (back channel)', async (t) => {
+    if (!base) {
+      t.skip(`no gateway to test: ${bin} does not exist (make build, or set GATEHOUSE_BIN) and GATEHOUSE_URL is not set`);
+      return;
+    }
+    const idpUrl = env?.idpUrl ?? process.env.GATEHOUSE_IDP_URL;
+    if (!idpUrl) {
+      t.skip('GATEHOUSE_URL is set without GATEHOUSE_IDP_URL: the provider to log out at is unknown');
+      return;
+    }
+    try {
+      await logoutAtProvider(base, idpUrl);
+    } catch (err) {
+      if (env) err.message += `\n${env.diagnostics(40)}`;
+      throw err;
+    }
+  });
 });
 
 /** Logs in through the IdP's form in `page` and waits for the signed-in SPA. */
@@ -178,6 +197,37 @@ async function signIn(page, base) {
   await page.locator('button[type=submit]').click();
   await page.waitForURL((url) => url.origin === new URL(base).origin);
   await page.locator('#claims').waitFor({ state: 'visible' });
+}
+
+/** Signs in through the SPA, then logs out at the provider's own end-session page (never
+ *  /bff/logout): the gateway hears of it only through the back-channel logout token. */
+async function logoutAtProvider(base, idpUrl) {
+  const https = new URL(base).protocol === 'https:';
+  const browser = await launch({ ignoreHTTPSErrors: https });
+  try {
+    const page = await browser.context.newPage();
+    await signIn(page, base);
+    const meta = await (await fetch(`${idpUrl}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) })).json();
+    await page.goto(meta.end_session_endpoint);
+    // No client named in the request, so the demo IdP asks instead of confirming by itself.
+    await page.locator('#logout-yes').click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await page.goto(base);
+    // The IdP delivers the logout token before it shows "Signed out"; allow a moment anyway.
+    const userStatus = () => page.evaluate(async () =>
+      (await fetch('/bff/user', { headers: { 'X-CSRF': '1' }, credentials: 'same-origin' })).status);
+    const deadline = Date.now() + 5000;
+    let status = await userStatus();
+    while (status !== 401 && Date.now() < deadline) {
+      await page.waitForTimeout(100);
+      status = await userStatus();
+    }
+    assert.equal(status, 401, 'GET /bff/user after logging out at the IdP');
+    await page.reload();
+    await page.locator('#login').waitFor({ state: 'visible' });
+  } finally {
+    await browser.close();
+  }
 }
 
 /** Two browsers signed in as the same user; the first ends the second from its sessions panel. */

@@ -2,10 +2,16 @@
 // small cookie jar, no browser. Run: cd demo/idp && npm ci && npm test
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { constants, createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import {
+  constants, createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify,
+} from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const SERVER = fileURLToPath(new URL('../../demo/idp/server.mjs', import.meta.url));
@@ -18,6 +24,16 @@ const decodeJwt = (jwt) => {
   const [h, p] = jwt.split('.');
   return { header: JSON.parse(Buffer.from(h, 'base64url')), payload: JSON.parse(Buffer.from(p, 'base64url')) };
 };
+
+/** Resolves once the IdP's output matches `re` (its log lines arrive through a pipe). */
+async function outputMatching(idp, re, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!re.test(idp.output())) {
+    if (Date.now() > deadline) assert.fail(`no IdP output matching ${re} within ${timeoutMs} ms:\n${idp.output()}`);
+    await sleep(20);
+  }
+  return re.exec(idp.output());
+}
 
 /** Starts the IdP as a child process on a free port; resolves when it prints its ready line. */
 async function startIdp(env = {}) {
@@ -308,6 +324,12 @@ describe('demo IdP (RS256, client_secret_basic)', { timeout: 60_000 }, () => {
 
     const revoked = await c.tokenRequest(c.meta.revocation_endpoint, { token: refreshToken, token_type_hint: 'refresh_token' });
     assert.equal(revoked.status, 200);
+    // The line tests read to see a revocation; it names the account and sid, never the token.
+    await outputMatching(idp, new RegExp(`idp: revoked RefreshToken of sub alice \\(sid ${claims.sid}, client ${CLIENT_ID}\\) at the revocation endpoint`));
+    assert.ok(!idp.output().includes(refreshToken), 'the IdP never logs a token');
+    const twice = await c.tokenRequest(c.meta.revocation_endpoint, { token: refreshToken, token_type_hint: 'refresh_token' });
+    assert.equal(twice.status, 200);
+    await outputMatching(idp, /idp: revocation request from gatehouse-demo for an unknown, expired or already revoked token/);
     const again = await c.tokenRequest(c.meta.token_endpoint, { grant_type: 'refresh_token', refresh_token: refreshToken });
     assert.equal(again.status, 400);
     assert.equal(again.json.error, 'invalid_grant');
@@ -353,6 +375,7 @@ describe('demo IdP (RS256, client_secret_basic)', { timeout: 60_000 }, () => {
     assert.ok(payload.jti);
     assert.equal(payload.nonce, undefined);
     assert.deepEqual(payload.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
+    await outputMatching(idp, new RegExp(`idp: back-channel logout delivered to ${rp.origin}/bff/backchannel \\(sub alice, sid ${payload.sid}\\)`));
   });
 });
 
@@ -413,5 +436,120 @@ describe('demo IdP (PS256)', { timeout: 60_000 }, () => {
     await c.discover();
     const { idToken } = await c.login();
     assert.equal(idToken.header.alg, 'PS256');
+  });
+});
+
+/** A private JWK like the tests give IDP_SIGNING_KEY_FILE. */
+function privateJwk(alg, kid = randomUUID()) {
+  const { privateKey } = alg === 'ES256'
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), alg, kid };
+}
+
+describe('demo IdP with IDP_SIGNING_KEY_FILE', { timeout: 60_000 }, () => {
+  const origin = 'http://127.0.0.1:1';
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-idp-key-'));
+  const jwk = privateJwk('ES256'); // not the default alg: the file's alg wins
+  const keyFile = join(dir, 'signing-key.json');
+  let idp;
+  before(async () => {
+    writeFileSync(keyFile, JSON.stringify(jwk), { mode: 0o600 });
+    idp = await startIdp({ GATEHOUSE_ORIGIN: origin, IDP_SIGNING_KEY_FILE: keyFile });
+  });
+  after(async () => {
+    await idp?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('publishes exactly that key (public part only) and signs ID tokens with it', async () => {
+    const c = new Client(idp.issuer, origin);
+    const meta = await c.discover();
+    assert.deepEqual(meta.id_token_signing_alg_values_supported, ['ES256']);
+    const jwks = await (await fetch(meta.jwks_uri, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).json();
+    assert.equal(jwks.keys.length, 1, JSON.stringify(jwks));
+    const [published] = jwks.keys;
+    assert.equal(published.kid, jwk.kid);
+    assert.equal(published.alg, 'ES256');
+    assert.equal(published.use, 'sig');
+    assert.equal(published.d, undefined, 'no private part in the JWKS');
+    assert.equal(published.x, jwk.x);
+    assert.equal(published.y, jwk.y);
+    const { idToken } = await c.login();
+    assert.equal(idToken.header.kid, jwk.kid);
+    assert.match(idp.output(), new RegExp(`idp signing key ${jwk.kid} \\(ES256\\) from IDP_SIGNING_KEY_FILE`));
+    assert.ok(!idp.output().includes(jwk.d), 'the private key is never printed');
+  });
+
+  test('a token the test signs with the file\'s key verifies against the IdP\'s JWKS', async () => {
+    const c = new Client(idp.issuer, origin);
+    await c.discover();
+    const h = b64url(JSON.stringify({ alg: 'ES256', kid: jwk.kid, typ: 'logout+jwt' }));
+    const p = b64url(JSON.stringify({ iss: idp.issuer, aud: CLIENT_ID, iat: Math.floor(Date.now() / 1000), jti: randomUUID() }));
+    const s = sign('sha256', Buffer.from(`${h}.${p}`), { key: jwk, format: 'jwk', dsaEncoding: 'ieee-p1363' });
+    const { payload } = await c.verifyJwt(`${h}.${p}.${b64url(s)}`);
+    assert.equal(payload.iss, idp.issuer);
+  });
+});
+
+describe('IDP_SIGNING_KEY_FILE validation', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-idp-badkey-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name, content) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content), { mode: 0o600 });
+    return path;
+  };
+  const rsa = privateJwk('RS256');
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rsaPublic } = rsa;
+
+  test('bad files are refused at start-up with a message naming the variable', async () => {
+    const { readConfig } = await import(SERVER);
+    const cases = [
+      [join(dir, 'missing.json'), /cannot be read \(ENOENT\)/],
+      [file('not-json.json', `{"kty":"RSA","d":"${rsa.d}"`), /is not valid JSON/],
+      [file('array.json', [rsa]), /must hold one JWK object/],
+      [file('no-kid.json', { ...rsa, kid: undefined }), /needs a non-empty string "kid"/],
+      [file('empty-kid.json', { ...rsa, kid: '' }), /needs a non-empty string "kid"/],
+      [file('no-alg.json', { ...rsa, alg: undefined }), /needs "alg" one of RS256, PS256, ES256, got undefined/],
+      [file('alg-none.json', { ...rsa, alg: 'none' }), /needs "alg" one of RS256, PS256, ES256, got "none"/],
+      [file('alg-hs256.json', { ...rsa, alg: 'HS256' }), /got "HS256"/],
+      [file('use-enc.json', { ...rsa, use: 'enc' }), /"use" "enc"/],
+      [file('public.json', rsaPublic), /holds no private key/],
+      [file('no-e.json', { ...rsa, e: undefined }), /is not a usable private JWK \(ERR_INVALID_ARG_TYPE\)/],
+      [file('kty-oct.json', { ...rsa, kty: 'oct' }), /is not a usable private JWK/],
+      [file('alg-vs-kty.json', { ...rsa, alg: 'ES256' }), /holds a rsa key, but ES256 needs ec/],
+      [file('small-rsa.json', { ...generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'jwk' }), alg: 'RS256', kid: 'k' }),
+        /1024-bit RSA key; at least 2048 bits/],
+      [file('p384.json', { ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' }), alg: 'ES256', kid: 'k' }),
+        /EC key on secp384r1; ES256 needs P-256/],
+    ];
+    for (const [path, message] of cases) {
+      assert.throws(() => readConfig({ IDP_SIGNING_KEY_FILE: path }), (err) => {
+        assert.match(err.message, /IDP_SIGNING_KEY_FILE/, path);
+        assert.match(err.message, message, path);
+        assert.ok(!err.message.includes(rsa.d), `${path}: no key material in the message`);
+        return true;
+      }, path);
+    }
+    const good = file('good.json', rsa);
+    assert.throws(() => readConfig({ IDP_SIGNING_KEY_FILE: good, IDP_SIGNING_ALG: 'ES256' }),
+      /IDP_SIGNING_ALG is ES256 but IDP_SIGNING_KEY_FILE's key is RS256/);
+    const config = readConfig({ IDP_SIGNING_KEY_FILE: good, IDP_SIGNING_ALG: 'RS256' });
+    assert.equal(config.signingAlg, 'RS256');
+    assert.equal(config.signingKey.kid, rsa.kid);
+    assert.equal(readConfig({}).signingKey, undefined, 'without the variable a key is generated');
+  });
+
+  test('the server exits with status 2 and the message', async () => {
+    const child = spawn(process.execPath, [SERVER], {
+      env: { ...process.env, IDP_PORT: '0', IDP_SIGNING_KEY_FILE: file('public2.json', rsaPublic) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /idp: configuration error: IDP_SIGNING_KEY_FILE ".*public2\.json" holds no private key/);
   });
 });

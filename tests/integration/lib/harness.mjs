@@ -25,7 +25,8 @@ export function useEnvironment(options = {}) {
   before(async () => { holder.env = await startEnvironment(options); });
   after(async () => {
     if (!holder.env) return;
-    const codes = await holder.env.stop({ keep: holder.failed });
+    // E2E_KEEP_TMP=1 keeps every temp dir, a failure keeps its own.
+    const codes = await holder.env.stop({ keep: holder.failed || Boolean(process.env.E2E_KEEP_TMP) });
     if (holder.failed) console.error(`kept ${holder.env.tmpDir} for inspection`);
     // Graceful shutdown is part of the contract: SIGTERM -> exit 0 within 5 s.
     if (codes.gatehouse !== 0) console.error(`gatehouse exit on SIGTERM: ${codes.gatehouse} (expected 0)`);

@@ -1,6 +1,7 @@
 // Just enough JOSE to check an ID token the gateway hands to the IdP (id_token_hint) against
-// the IdP's JWKS: the tests never see tokens otherwise.
-import { constants, createPublicKey, verify } from 'node:crypto';
+// the IdP's JWKS (the tests never see tokens otherwise), and to sign crafted tokens with a test
+// key the IdP publishes (back-channel logout tests).
+import { constants, createHmac, createPublicKey, sign, verify } from 'node:crypto';
 
 /** Something that looks like a compact JWS: header "eyJ..." . payload . (signature). */
 export const JWT_LIKE = /eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]*/g;
@@ -28,6 +29,28 @@ export async function verifyJwt(jwt, issuer) {
     throw new Error(`bad ${header.alg} signature on ${jwt.slice(0, 40)}...`);
   }
   return { header, payload };
+}
+
+const part = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+/**
+ * A compact JWS over `header` and `payload` (objects, or strings taken as they are), signed as
+ * header.alg says: RS256 / PS256 / ES256 with `key` (a private JWK), HS256 with `secret`, and
+ * `none` with an empty signature. Anything else throws: a test must say what it means.
+ */
+export function signJwt(header, payload, { key, secret } = {}) {
+  const input = `${part(header)}.${part(payload)}`;
+  const alg = typeof header === 'string' ? JSON.parse(header).alg : header.alg;
+  const data = Buffer.from(input);
+  let signature;
+  if (alg === 'none') signature = Buffer.alloc(0);
+  else if (alg === 'HS256') signature = createHmac('sha256', secret).update(data).digest();
+  else if (alg === 'RS256') signature = sign('sha256', data, { key, format: 'jwk' });
+  else if (alg === 'PS256') {
+    signature = sign('sha256', data, { key, format: 'jwk', padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  } else if (alg === 'ES256') signature = sign('sha256', data, { key, format: 'jwk', dsaEncoding: 'ieee-p1363' });
+  else throw new Error(`signJwt: no signer for alg ${alg}`);
+  return `${input}.${signature.toString('base64url')}`;
 }
 
 /** The provider's discovery document. */
