@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -49,37 +50,106 @@ bool has_filter(const SessionSelection& s) {
   return s.subject_id || s.session_id;
 }
 
+// Prints sessions as they arrive, so a long listing never has to fit in memory: a table with a
+// header and a count, or one JSON array with a session per line.
+class SessionPrinter {
+ public:
+  explicit SessionPrinter(const std::string& format) : json_(format == "json") {}
+
+  void print(const UserSession& s) {
+    begin();
+    if (json_) {
+      const auto line = boost::json::serialize(admin::session_json(s, now_));
+      std::printf("%s%s", count_ == 0 ? "\n" : ",\n", line.c_str());
+    } else {
+      std::printf(
+          "%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", admin::operator_session_id(s.key).c_str(),
+          s.subject_id.c_str(), s.session_id.value_or("-").c_str(), format_utc(s.created).c_str(),
+          format_utc(s.renewed).c_str(), s.expires ? format_utc(*s.expires).c_str() : "never");
+    }
+    ++count_;
+  }
+
+  // Ends the output; until then (a failure part-way) the JSON lacks its closing bracket, so a
+  // cut listing can never pass for a complete one.
+  void finish() {
+    begin();
+    if (json_)
+      std::printf("%s]\n", count_ == 0 ? "" : "\n");
+    else
+      std::printf("%zu session(s)\n", count_);
+    std::fflush(stdout);
+  }
+
+  std::size_t count() const { return count_; }
+
+ private:
+  void begin() {
+    if (started_) return;
+    started_ = true;
+    if (json_)
+      std::printf("[");
+    else
+      std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", "ID", "SUBJECT", "SID", "CREATED",
+                  "RENEWED", "EXPIRES");
+  }
+
+  bool json_;
+  bool started_ = false;
+  std::size_t count_ = 0;
+  Timestamp now_ = system_now();
+};
+
+void say_cut(std::size_t limit) {
+  std::cerr << "gatehouse: output cut after " << limit
+            << " session(s) (--limit); more sessions exist\n";
+}
+
+// Every session of the partition, a page at a time, each page printed before the next is read.
+boost::asio::awaitable<int> list_every_session(SqliteUserSessionStore& store, SessionPrinter& out,
+                                               std::optional<std::size_t> limit) {
+  SqliteUserSessionStore::ListPage page{.limit = SqliteUserSessionStore::max_page_size};
+  for (;;) {
+    if (limit) page.limit = std::min(SqliteUserSessionStore::max_page_size, *limit - out.count());
+    auto found = co_await store.list_user_sessions(page);
+    if (!found) {
+      std::fflush(stdout);
+      std::cerr << "gatehouse: cannot read sessions: " << found.error().message() << "\n";
+      co_return exit_failure;
+    }
+    for (const auto& s : found->sessions) out.print(s);
+    std::fflush(stdout);
+    if (!found->next) break;
+    if (limit && out.count() >= *limit) {
+      out.finish();
+      say_cut(*limit);
+      co_return 0;
+    }
+    page.after = std::move(found->next);
+  }
+  out.finish();
+  co_return 0;
+}
+
 }  // namespace
 
 int sessions_list(const config::Config& config, const SessionSelection& selection) {
-  if (!has_filter(selection)) {
-    std::cerr << "gatehouse: sessions list needs --sub or --sid\n";
-    return exit_usage;
-  }
   auto store = open_store(config);
   if (!store) return exit_failure;
   boost::asio::io_context io;
+  SessionPrinter out(selection.format);
+  if (!has_filter(selection)) return wait(io, list_every_session(*store, out, selection.limit));
   UserSessionsFilter filter{selection.subject_id, selection.session_id};
   auto found = wait(io, store->get_user_sessions(filter));
   if (!found) {
     std::cerr << "gatehouse: cannot read sessions: " << found.error().message() << "\n";
     return exit_failure;
   }
-  if (selection.format == "json") {
-    const auto now = system_now();
-    boost::json::array out;
-    for (const auto& s : *found) out.push_back(admin::session_json(s, now));
-    std::cout << boost::json::serialize(out) << "\n";
-    return 0;
-  }
-  std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", "ID", "SUBJECT", "SID", "CREATED",
-              "RENEWED", "EXPIRES");
-  for (const auto& s : *found)
-    std::printf(
-        "%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", admin::operator_session_id(s.key).c_str(),
-        s.subject_id.c_str(), s.session_id.value_or("-").c_str(), format_utc(s.created).c_str(),
-        format_utc(s.renewed).c_str(), s.expires ? format_utc(*s.expires).c_str() : "never");
-  std::printf("%zu session(s)\n", found->size());
+  const bool cut = selection.limit && found->size() > *selection.limit;
+  if (cut) found->resize(*selection.limit);
+  for (const auto& s : *found) out.print(s);
+  out.finish();
+  if (cut) say_cut(*selection.limit);
   return 0;
 }
 

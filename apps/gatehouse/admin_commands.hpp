@@ -3,6 +3,7 @@
 
 #include "config/config.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -11,6 +12,7 @@ namespace gatehouse::cli {
 struct SessionSelection {
   std::optional<std::string> subject_id;
   std::optional<std::string> session_id;
+  std::optional<std::size_t> limit;  // list: stop after this many sessions
   bool all_expired = false;
   std::string format = "table";  // table | json
 };

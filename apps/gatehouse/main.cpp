@@ -55,12 +55,24 @@ int main(int argc, char** argv) {
   auto add_config = [&file](CLI::App* command) {
     command->add_option("-c,--config", file, "configuration file (TOML)")->check(CLI::ExistingFile);
   };
-  auto* list = sessions->add_subcommand("list", "sessions of a subject or provider session");
+  auto* list = sessions->add_subcommand(
+      "list", "every session of the partition, or only a subject's or a provider session's");
   add_config(list);
-  list->add_option("--sub", selection.subject_id, "subject id (the provider's sub)");
-  list->add_option("--sid", selection.session_id, "provider session id (sid)");
-  list->add_option("--format", selection.format, "table or json")
+  list->add_option("--sub", selection.subject_id, "only this subject id (the provider's sub)");
+  list->add_option("--sid", selection.session_id, "only this provider session id (sid)");
+  list->add_option("--format", selection.format, "table or json (one JSON array)")
       ->check(CLI::IsMember({"table", "json"}));
+  list->add_option("--limit", selection.limit,
+                   "stop after N sessions (stderr says so when more exist)")
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            const bool whole = !v.empty() && v.size() <= 18 &&
+                               v.find_first_not_of("0123456789") == std::string::npos;
+            return whole && v.find_first_not_of('0') != std::string::npos
+                       ? std::string()
+                       : "must be a whole number from 1 to 999999999999999999: " + v.substr(0, 40);
+          },
+          "N>=1"));
   auto* revoke = sessions->add_subcommand("revoke", "end sessions now, on every instance");
   add_config(revoke);
   auto* by_sub = revoke->add_option("--sub", selection.subject_id, "every session of this subject");

@@ -1,5 +1,8 @@
 #include "admin/admin_api.hpp"
 
+#include <gatehouse/session/user_session_validation.hpp>
+#include <gatehouse/stores/sqlite_user_session_store.hpp>
+
 #include "admin/session_json.hpp"
 #include "bff/responses.hpp"
 #include "crypto/base64.hpp"
@@ -8,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
 #include <stdexcept>
 
 namespace gatehouse::admin {
@@ -15,6 +19,8 @@ namespace {
 
 using http::Request;
 using http::Response;
+
+constexpr std::size_t default_page_size = 100;  // GET /admin/sessions without a filter
 
 Response reply(int status, const boost::json::object& body) {
   return bff::no_store(http::json(status, boost::json::serialize(body)));
@@ -57,13 +63,17 @@ std::string describe(const UserSessionsFilter& filter) {
 struct Selection {
   UserSessionsFilter filter;
   bool expired = false;
+  std::optional<std::string> limit;  // GET without a filter: page size and cursor, unparsed
+  std::optional<std::string> after;
   std::string problem;  // why the query is refused (a 400); empty when it is usable
 };
 
-// The admin query: `sub`, `sid` and (where allowed) `expired=true`, each at most once, nothing
-// else. Unknown names are refused rather than ignored: a mistyped `sidd=` must not turn "this
-// session of alice" into "every session of alice".
-Selection parse_selection(std::string_view query, bool allow_expired) {
+enum class Verb { list, revoke };
+
+// The admin query: `sub`, `sid`, and `limit`/`after` (listing) or `expired=true` (revoking),
+// each at most once, nothing else. Unknown names are refused rather than ignored: a mistyped
+// `sidd=` must not turn "this session of alice" into "every session of alice".
+Selection parse_selection(std::string_view query, Verb verb) {
   const auto fields = http::parse_form(query);
   if (!fields) return {.problem = "malformed query string"};
   Selection out;
@@ -74,8 +84,12 @@ Selection parse_selection(std::string_view query, bool allow_expired) {
       slot = &out.filter.subject_id;
     else if (name == "sid")
       slot = &out.filter.session_id;
-    else if (name == "expired" && allow_expired)
+    else if (name == "expired" && verb == Verb::revoke)
       slot = &expired;
+    else if (name == "limit" && verb == Verb::list)
+      slot = &out.limit;
+    else if (name == "after" && verb == Verb::list)
+      slot = &out.after;
     else
       return {.problem = "unknown query parameter \"" + name.substr(0, 40) + "\""};
     if (*slot) return {.problem = "duplicate query parameter \"" + name + "\""};
@@ -85,6 +99,29 @@ Selection parse_selection(std::string_view query, bool allow_expired) {
   if (expired && *expired != "true") return {.problem = "expired must be \"true\""};
   out.expired = expired.has_value();
   return out;
+}
+
+// The page cursor is the last listed store key, base64url-encoded: opaque to clients, and
+// whatever they send back is checked like any other key before it reaches the store.
+std::string encode_cursor(const std::string& key) {
+  return crypto::base64url_encode(key);
+}
+
+std::optional<std::string> decode_cursor(std::string_view cursor) {
+  auto key = crypto::base64url_decode(cursor);
+  if (!key || validate_key(*key)) return std::nullopt;
+  return key;
+}
+
+// 1..max_page_size in plain decimal digits; nullopt otherwise.
+std::optional<std::size_t> parse_limit(std::string_view text) {
+  std::size_t value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || value == 0 ||
+      value > SqliteUserSessionStore::max_page_size)
+    return std::nullopt;
+  return value;
 }
 
 bool has_filter(const UserSessionsFilter& f) {
@@ -140,9 +177,11 @@ boost::asio::awaitable<Response> AdminApi::handle(Request& request) {
 }
 
 boost::asio::awaitable<Response> AdminApi::list(const Request& request) {
-  const auto selection = parse_selection(request.query, false);
+  const auto selection = parse_selection(request.query, Verb::list);
   if (!selection.problem.empty()) co_return error(400, selection.problem);
-  if (!has_filter(selection.filter)) co_return error(400, "GET /admin/sessions needs sub or sid");
+  if (!has_filter(selection.filter)) co_return co_await list_page(selection.limit, selection.after);
+  if (selection.limit || selection.after)
+    co_return error(400, "limit and after page the listing of every session: not with sub or sid");
   auto found = co_await store_->get_user_sessions(selection.filter);
   if (!found) co_return store_failure(found.error());
   const auto now = clock_();
@@ -153,8 +192,42 @@ boost::asio::awaitable<Response> AdminApi::list(const Request& request) {
   co_return reply(200, body);
 }
 
+// Enumerating a partition is not in the store contract: only the SQLite store offers it.
+boost::asio::awaitable<Response> AdminApi::list_page(const std::optional<std::string>& limit,
+                                                     const std::optional<std::string>& after) {
+  auto sqlite = std::dynamic_pointer_cast<SqliteUserSessionStore>(store_);
+  if (!sqlite)
+    co_return error(400,
+                    "GET /admin/sessions needs sub or sid: this session store cannot list "
+                    "every session");
+  SqliteUserSessionStore::ListPage page{.limit = default_page_size};
+  if (limit) {
+    const auto parsed = parse_limit(*limit);
+    if (!parsed)
+      co_return error(400, "limit must be a whole number from 1 to " +
+                               std::to_string(SqliteUserSessionStore::max_page_size));
+    page.limit = *parsed;
+  }
+  if (after) {
+    page.after = decode_cursor(*after);
+    if (!page.after) co_return error(400, "after is not a cursor from a previous page's next");
+  }
+  auto found = co_await sqlite->list_user_sessions(std::move(page));
+  if (!found) co_return store_failure(found.error());
+  const auto now = clock_();
+  boost::json::array sessions;
+  for (const auto& s : found->sessions) sessions.push_back(session_json(s, now));
+  boost::json::object body;
+  body["sessions"] = std::move(sessions);
+  if (found->next)
+    body["next"] = encode_cursor(*found->next);
+  else
+    body["next"] = nullptr;
+  co_return reply(200, body);
+}
+
 boost::asio::awaitable<Response> AdminApi::revoke(const Request& request) {
-  const auto selection = parse_selection(request.query, true);
+  const auto selection = parse_selection(request.query, Verb::revoke);
   if (!selection.problem.empty()) co_return error(400, selection.problem);
   if (selection.expired && has_filter(selection.filter))
     co_return error(400, "expired=true cannot be combined with sub or sid");

@@ -2,6 +2,8 @@
 // the `gatehouse sessions list|revoke|cleanup` commands as JSON.
 //
 //   GET    /admin/sessions?sub=S&sid=I    -> {"sessions": [...]}  (sub and/or sid; both = AND)
+//   GET    /admin/sessions?limit=N&after=C -> {"sessions": [...], "next": C | null}  (every
+//                                             session, one page; SQLite store only, else 400)
 //   DELETE /admin/sessions?sub=S&sid=I    -> {"revoked": n}
 //   DELETE /admin/sessions?expired=true   -> {"revoked": n}       (every expired session)
 //   POST   /admin/cleanup                 -> {"removed": n}
@@ -20,6 +22,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace gatehouse::admin {
@@ -43,6 +46,8 @@ class AdminApi {
  private:
   bool authorized(const http::Request& request) const;
   boost::asio::awaitable<http::Response> list(const http::Request& request);
+  boost::asio::awaitable<http::Response> list_page(const std::optional<std::string>& limit,
+                                                   const std::optional<std::string>& after);
   boost::asio::awaitable<http::Response> revoke(const http::Request& request);
   boost::asio::awaitable<http::Response> remove_expired(const http::Request& request,
                                                         const char* count_name);

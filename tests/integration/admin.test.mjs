@@ -1,6 +1,7 @@
 // The admin API on its own listener against the real binary: it stays closed without a token;
-// with one (from GATEHOUSE_ADMIN_TOKEN or from the file) it lists, revokes and cleans up
-// sessions, and a revocation ends the browser's session on its very next request.
+// with one (from GATEHOUSE_ADMIN_TOKEN or from the file) it lists (a subject's sessions, or every
+// session page by page), revokes and cleans up sessions, and a revocation ends the browser's
+// session on its very next request.
 // Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -99,6 +100,41 @@ describe('admin API with the token from GATEHOUSE_ADMIN_TOKEN', { skip: skipReas
     assert.match(readFileSync(env.logs.gatehouse, 'utf8'), /admin API: revoke by subject hash \S+ from 127\.0\.0\.1: 1 session\(s\) removed/);
   });
 
+  check(holder, 'without sub/sid it lists every session a page at a time, with an opaque cursor', async ({ env, track }) => {
+    await track(browser(env, 'paging-alice')).login();
+    await track(browser(env, 'paging-bob')).login({ user: 'bob', password: 'bob' });
+
+    const whole = await admin(env, 'GET', '/admin/sessions');
+    assertStatus(whole.status, 200, 'GET /admin/sessions', whole.text);
+    assert.equal(whole.headers.get('cache-control'), 'no-store');
+    assert.equal(whole.json.next, null, 'a handful of sessions fit in the default page');
+    const ids = whole.json.sessions.map((s) => s.id);
+    assert.ok(ids.length >= 2, whole.text);
+    for (const subject of ['alice', 'bob']) {
+      assert.ok(whole.json.sessions.some((s) => s.subject === subject && !s.expired), `${subject} is listed: ${whole.text}`);
+    }
+
+    const paged = [];
+    let path = '/admin/sessions?limit=1';
+    for (let pages = 0; pages < 50; pages += 1) {
+      const page = await admin(env, 'GET', path);
+      assertStatus(page.status, 200, path, page.text);
+      assert.ok(page.json.sessions.length <= 1, page.text);
+      paged.push(...page.json.sessions.map((s) => s.id));
+      if (page.json.next === null) break;
+      assert.match(page.json.next, /^[A-Za-z0-9_-]+$/, 'the cursor goes into a query string as it is');
+      path = `/admin/sessions?limit=1&after=${page.json.next}`;
+    }
+    assert.deepEqual(paged, ids, 'page by page: the same sessions in the same order');
+
+    for (const bad of ['/admin/sessions?limit=0', '/admin/sessions?limit=1001', '/admin/sessions?after=%21%21',
+      '/admin/sessions?sub=alice&limit=5']) {
+      const r = await admin(env, 'GET', bad);
+      assertStatus(r.status, 400, `GET ${bad}`, r.text);
+      assert.ok(r.json?.error, `GET ${bad} says why: ${r.text}`);
+    }
+  });
+
   check(holder, 'cleanup returns a count; bad requests get 400, 404 and 405', async ({ env }) => {
     const cleanup = await admin(env, 'POST', '/admin/cleanup');
     assertStatus(cleanup.status, 200, 'POST /admin/cleanup', cleanup.text);
@@ -107,7 +143,7 @@ describe('admin API with the token from GATEHOUSE_ADMIN_TOKEN', { skip: skipReas
     assertStatus(expired.status, 200, 'DELETE ?expired=true', expired.text);
     assert.equal(typeof expired.json.revoked, 'number', expired.text);
 
-    for (const [method, path] of [['GET', '/admin/sessions'], ['DELETE', '/admin/sessions'],
+    for (const [method, path] of [['GET', '/admin/sessions?limit=abc'], ['DELETE', '/admin/sessions'],
       ['DELETE', '/admin/sessions?sub=alice&expired=true'], ['GET', '/admin/sessions?sub=a&sub=b'],
       ['GET', '/admin/sessions?sub=%zz']]) {
       const r = await admin(env, method, path);

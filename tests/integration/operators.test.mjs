@@ -1,6 +1,6 @@
 // Operators end sessions from the command line: `gatehouse sessions list|revoke|cleanup` and
-// `gatehouse keys rotate` against the store a running gateway uses. A revocation takes effect on
-// the very next request. Run: cd tests/integration && npm test
+// `gatehouse keys rotate` against the store a running gateway uses (listing every session or a
+// subject's). A revocation takes effect on the very next request. Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe } from 'node:test';
@@ -49,6 +49,40 @@ describe('operator commands (end to end)', { skip: skipReason(), timeout: 120_00
     assertStatus((await bob.user({ cookie: b.cookie })).status, 200, 'bob is untouched');
   });
 
+  check(holder, 'list without --sub/--sid shows every session of the partition; --limit cuts it', async ({ env, track }) => {
+    const dave = track(browser(env, 'dave'));
+    const erin = track(browser(env, 'erin'));
+    await dave.login();
+    await erin.login({ user: 'bob', password: 'bob' });
+    const args = ['sessions', 'list', '--config', env.configPath];
+
+    const json = await cli([...args, '--format', 'json'], env.tmpDir);
+    assert.equal(json.code, 0, json.stderr);
+    const all = JSON.parse(json.stdout); // one document, however many pages it was read in
+    assert.ok(Array.isArray(all) && all.length >= 2, json.stdout);
+    assert.equal(new Set(all.map((s) => s.id)).size, all.length, 'no session twice');
+    assert.deepEqual(all.map((s) => s.id), all.map((s) => s.id).sort(), 'in a stable order');
+    for (const subject of ['alice', 'bob']) {
+      const filtered = JSON.parse((await cli([...args, '--sub', subject, '--format', 'json'], env.tmpDir)).stdout);
+      assert.ok(filtered.length >= 1, `${subject} has a session`);
+      for (const s of filtered) assert.ok(all.some((t) => t.id === s.id), `${subject}'s ${s.id} is in the full listing`);
+    }
+
+    const table = await cli(args, env.tmpDir);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^ID\s+SUBJECT\s+SID/);
+    assert.match(table.stdout, new RegExp(`\\n${all.length} session\\(s\\)\\n$`));
+    assert.equal(table.stderr, '', 'nothing was cut');
+
+    const cut = await cli([...args, '--format', 'json', '--limit', '1'], env.tmpDir);
+    assert.equal(cut.code, 0, cut.stderr);
+    assert.deepEqual(JSON.parse(cut.stdout), all.slice(0, 1), 'the first session, as valid JSON');
+    assert.match(cut.stderr, /output cut after 1 session\(s\)/);
+    const exact = await cli([...args, '--limit', String(all.length)], env.tmpDir);
+    assert.equal(exact.code, 0, exact.stderr);
+    assert.equal(exact.stderr, '', 'a limit the listing fits in cuts nothing');
+  });
+
   check(holder, 'cleanup and keys rotate run against the live store; sessions survive rotation', async ({ env, track }) => {
     const carol = track(browser(env, 'carol'));
     const c = await carol.login();
@@ -63,7 +97,8 @@ describe('operator commands (end to end)', { skip: skipReason(), timeout: 120_00
 
   check(holder, 'bad operator input gets a message and a non-zero exit', async ({ env }) => {
     const cases = [
-      [['sessions', 'list', '--config', env.configPath], /--sub or --sid/],
+      [['sessions', 'list', '--config', env.configPath, '--limit', '0'], /--limit: must be a whole number/],
+      [['sessions', 'list', '--config', env.configPath, '--limit', 'all'], /--limit: must be a whole number/],
       [['sessions', 'revoke', '--config', env.configPath], /exactly one of/],
       [['sessions', 'revoke', '--config', env.configPath, '--sub', 'a', '--sid', 'b'], /excludes/],
       [['sessions', 'list', '--config', env.configPath, '--sub', 'a', '--format', 'xml'], /format/],

@@ -14,7 +14,9 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace gatehouse {
 
@@ -60,6 +62,22 @@ class SqliteUserSessionStore final : public UserSessionStore, public UserSession
   // Deletes in batches, each its own short write; then a WAL checkpoint runs in the background.
   boost::asio::awaitable<StoreResult<std::size_t>> delete_expired_sessions(
       DeleteExpiredOptions options = {}) override;
+
+  // Not part of the store contract (other stores may have no cheap way to enumerate): every
+  // session of the partition, one page at a time, in key order (keyset pagination, so a session
+  // created or deleted between pages never shifts the others). Runs on the reader pool with the
+  // usual outcomes: `after` empty or oversized, or `limit` outside 1..max_page_size ->
+  // invalid_argument; unavailable; cancelled.
+  static constexpr std::size_t max_page_size = 1000;
+  struct ListPage {
+    std::optional<std::string> after;  // start after this key; none: from the first session
+    std::size_t limit = 100;           // at most this many sessions
+  };
+  struct Page {
+    std::vector<UserSession> sessions;
+    std::optional<std::string> next;  // `after` for the following page; none: this was the last
+  };
+  boost::asio::awaitable<StoreResult<Page>> list_user_sessions(ListPage page);
 
  private:
   class Impl;

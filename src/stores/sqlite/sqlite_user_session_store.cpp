@@ -23,6 +23,10 @@ constexpr const char* sql_by_subject = GH_SELECT "WHERE partition_key = ?1 AND s
 constexpr const char* sql_by_sid = GH_SELECT "WHERE partition_key = ?1 AND session_id = ?3";
 constexpr const char* sql_by_both =
     GH_SELECT "WHERE partition_key = ?1 AND subject_id = ?2 AND session_id = ?3";
+// Walks ux_user_sessions_key (partition_key, key): no sort, no new index. Keys are never empty,
+// so `key > ''` starts at the first one.
+constexpr const char* sql_page =
+    GH_SELECT "WHERE partition_key = ?1 AND key > ?2 ORDER BY key LIMIT ?3";
 #undef GH_SELECT
 constexpr const char* sql_insert =
     "INSERT INTO user_sessions (partition_key, key, subject_id, session_id, created, renewed, "
@@ -259,6 +263,36 @@ SqliteUserSessionStore::get_user_sessions(UserSessionsFilter filter) {
   };
   co_return co_await sqlite::run_on<std::vector<UserSession>>(
       impl_->readers, Job::Kind::in_transaction, std::move(work));
+}
+
+boost::asio::awaitable<StoreResult<SqliteUserSessionStore::Page>>
+SqliteUserSessionStore::list_user_sessions(ListPage page) {
+  if (page.limit == 0 || page.limit > max_page_size) co_return StoreErrc::invalid_argument;
+  if (page.after)
+    if (auto ec = validate_key(*page.after)) co_return ec;
+  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  auto work = [this, p = std::move(page)](Connection& c) -> StoreResult<Page> {
+    Use q(c.cached(sql_page));
+    q->bind(1, std::string_view(impl_->options.partition));
+    q->bind(2, p.after ? std::string_view(*p.after) : std::string_view(""));
+    // One row more than asked tells whether another page follows.
+    q->bind(3, static_cast<std::int64_t>(p.limit + 1));
+    Page out;
+    out.sessions.reserve(p.limit);
+    int rc;
+    while ((rc = q->step()) == SQLITE_ROW) {
+      if (out.sessions.size() == p.limit) {
+        out.next = out.sessions.back().key;
+        rc = SQLITE_DONE;
+        break;
+      }
+      out.sessions.push_back(read_row(*q, impl_->options.partition));
+    }
+    if (rc != SQLITE_DONE) return sqlite::to_store_error(rc);
+    return out;
+  };
+  co_return co_await sqlite::run_on<Page>(impl_->readers, Job::Kind::in_transaction,
+                                          std::move(work));
 }
 
 boost::asio::awaitable<StoreResult<std::size_t>> SqliteUserSessionStore::delete_user_sessions(
