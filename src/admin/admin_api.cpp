@@ -134,6 +134,7 @@ AdminApi::AdminApi(AdminApiOptions options, std::shared_ptr<UserSessionStore> st
                    std::shared_ptr<UserSessionStoreCleanup> cleanup, Clock clock)
     : token_digest_(crypto::sha256(options.token)),
       cleanup_batch_(options.cleanup_batch),
+      end_sessions_(std::move(options.end_sessions)),
       store_(std::move(store)),
       cleanup_(std::move(cleanup)),
       clock_(clock ? std::move(clock) : system_clock()) {
@@ -234,7 +235,8 @@ boost::asio::awaitable<Response> AdminApi::revoke(const Request& request) {
   if (selection.expired) co_return co_await remove_expired(request, "revoked");
   if (!has_filter(selection.filter))
     co_return error(400, "DELETE /admin/sessions needs sub or sid, or expired=true");
-  auto removed = co_await store_->delete_user_sessions(selection.filter);
+  auto removed = end_sessions_ ? co_await end_sessions_(selection.filter)
+                               : co_await store_->delete_user_sessions(selection.filter);
   if (!removed) co_return store_failure(removed.error());
   spdlog::info("admin API: revoke by {} from {}: {} session(s) removed", describe(selection.filter),
                request.remote_address, *removed);

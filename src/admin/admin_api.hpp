@@ -21,6 +21,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ namespace gatehouse::admin {
 struct AdminApiOptions {
   std::string token;                 // the bearer token; required, never logged or echoed
   std::size_t cleanup_batch = 1000;  // rows per batch when removing expired sessions
+  // Ends the sessions a revoke selects and returns how many; empty: the store's
+  // delete_user_sessions. The gateway also revokes their refresh tokens at the provider here.
+  std::function<boost::asio::awaitable<StoreResult<std::size_t>>(UserSessionsFilter)> end_sessions;
 };
 
 class AdminApi {
@@ -54,6 +58,7 @@ class AdminApi {
 
   std::string token_digest_;  // SHA-256 of the token: comparisons never depend on its length
   std::size_t cleanup_batch_;
+  std::function<boost::asio::awaitable<StoreResult<std::size_t>>(UserSessionsFilter)> end_sessions_;
   std::shared_ptr<UserSessionStore> store_;
   std::shared_ptr<UserSessionStoreCleanup> cleanup_;
   Clock clock_;

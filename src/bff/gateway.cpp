@@ -55,6 +55,24 @@ http::ServerOptions admin_server_options(const config::Config& c) {
   return o;
 }
 
+// An operator's revoke through the admin API: the sessions end, and so do their refresh tokens
+// at the provider (waiting as briefly as the BFF's own logouts do).
+boost::asio::awaitable<StoreResult<std::size_t>> end_and_revoke(
+    std::shared_ptr<TicketStore> tickets, std::shared_ptr<TokenRevoker> revoker,
+    UserSessionsFilter filter) {
+  auto ended = co_await tickets->end_sessions(std::move(filter));
+  if (!ended) co_return ended.error();
+  if (!ended->refresh_tokens.empty()) {
+    auto outcome =
+        co_await revoker->revoke(std::move(ended->refresh_tokens), std::chrono::milliseconds(1000));
+    spdlog::info(
+        "admin API: refresh tokens of ended sessions: {} revoked, {} failed, {} still "
+        "running",
+        outcome.revoked, outcome.failed, outcome.pending);
+  }
+  co_return ended->count;
+}
+
 }  // namespace
 
 struct Gateway::Impl {
@@ -69,6 +87,7 @@ struct Gateway::Impl {
   // Back-channel logout jtis, in a partition of their own with its own expiry cleanup.
   std::shared_ptr<UserSessionStore> replay_store;
   std::unique_ptr<UserSessionCleanupService> replay_cleanup;
+  std::shared_ptr<TokenRevoker> revoker;
   std::unique_ptr<http::Server> server;
   std::unique_ptr<admin::AdminApi> admin;  // both null without an admin token
   std::unique_ptr<http::Server> admin_server;
@@ -137,7 +156,8 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   endpoint_options.logout_replay_cache =
       std::make_shared<ReplayCache>(i.replay_store, i.services.context.clock);
   endpoint_options.backchannel_all_user_sessions = c.session.backchannel_all_user_sessions;
-  endpoint_options.revoker = std::make_shared<TokenRevoker>(i.io.get_executor(), i.oidc);
+  i.revoker = std::make_shared<TokenRevoker>(i.io.get_executor(), i.oidc);
+  endpoint_options.revoker = i.revoker;
   i.endpoints =
       std::make_shared<BffEndpoints>(std::move(endpoint_options), i.tickets, i.oidc, i.keys);
   if (i.services.cleanup)
@@ -157,7 +177,11 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   }
   if (c.admin.enabled()) {
     i.admin = std::make_unique<admin::AdminApi>(
-        admin::AdminApiOptions{c.admin.token, static_cast<std::size_t>(c.session.cleanup_batch)},
+        admin::AdminApiOptions{
+            c.admin.token, static_cast<std::size_t>(c.session.cleanup_batch),
+            [tickets = i.tickets, revoker = i.revoker](UserSessionsFilter filter) {
+              return end_and_revoke(tickets, revoker, std::move(filter));
+            }},
         i.services.store, i.services.cleanup, i.services.context.clock);
     try {
       i.admin_server = std::make_unique<http::Server>(

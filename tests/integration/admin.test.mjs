@@ -98,6 +98,14 @@ describe('admin API with the token from GATEHOUSE_ADMIN_TOKEN', { skip: skipReas
     assertStatus((await bob.user({ cookie: b.cookie })).status, 200, 'bob is untouched');
     assert.deepEqual((await admin(env, 'GET', '/admin/sessions?sub=alice')).json, { sessions: [] });
     assert.match(readFileSync(env.logs.gatehouse, 'utf8'), /admin API: revoke by subject hash \S+ from 127\.0\.0\.1: 1 session\(s\) removed/);
+    // Its refresh token is revoked at the provider too (the IdP logs each real revocation; its
+    // log reaches the file a moment after the answer).
+    const line = new RegExp(`idp: revoked RefreshToken of sub alice \\(sid ${session.sid}, client \\S+\\) at the revocation endpoint`);
+    for (const deadline = Date.now() + 5000; !line.test(readFileSync(env.logs.idp, 'utf8')) && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.match(readFileSync(env.logs.idp, 'utf8'), line);
+    assert.doesNotMatch(readFileSync(env.logs.idp, 'utf8'), /idp: revoked RefreshToken of sub bob/);
   });
 
   check(holder, 'without sub/sid it lists every session a page at a time, with an opaque cursor', async ({ env, track }) => {
