@@ -88,6 +88,7 @@ struct Gateway::Impl {
   std::shared_ptr<UserSessionStore> replay_store;
   std::unique_ptr<UserSessionCleanupService> replay_cleanup;
   std::shared_ptr<TokenRevoker> revoker;
+  std::unique_ptr<http::StaticSite> static_site;  // null without frontend.static_dir
   std::unique_ptr<http::Server> server;
   std::unique_ptr<admin::AdminApi> admin;  // both null without an admin token
   std::unique_ptr<http::Server> admin_server;
@@ -114,9 +115,7 @@ struct Gateway::Impl {
 
   boost::asio::awaitable<http::Response> serve(http::Request& request) {
     if (auto answered = co_await endpoints->handle(request)) co_return std::move(*answered);
-    if (config.frontend.static_dir)
-      co_return http::static_file(*config.frontend.static_dir, request,
-                                  {.spa_fallback = config.frontend.spa_fallback});
+    if (static_site) co_return static_site->serve(request);
     co_return http::text(404, "not found\n");
   }
 };
@@ -167,6 +166,9 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
       replay_cleanup && replay_cleanup != i.services.cleanup)
     i.replay_cleanup = std::make_unique<UserSessionCleanupService>(
         i.io.get_executor(), replay_cleanup, i.services.cleanup_options);
+  if (c.frontend.static_dir)
+    i.static_site = std::make_unique<http::StaticSite>(
+        *c.frontend.static_dir, http::StaticOptions{.spa_fallback = c.frontend.spa_fallback});
   i.server = std::make_unique<http::Server>(
       i.io.get_executor(), server_options(c),
       [impl = impl_.get()](http::Request& r) { return impl->serve(r); });

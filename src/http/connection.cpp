@@ -35,7 +35,8 @@ template <class Stream>
 asio::awaitable<bool> write(Stream& stream, PreparedResponse& res) {
   if (auto* s = std::get_if<0>(&res)) co_return co_await write_message(stream, *s);
   if (auto* e = std::get_if<1>(&res)) co_return co_await write_message(stream, *e);
-  co_return co_await write_message(stream, std::get<2>(res));
+  if (auto* f = std::get_if<2>(&res)) co_return co_await write_message(stream, *f);
+  co_return co_await write_message(stream, std::get<3>(res));
 }
 
 asio::awaitable<Response> call_handler(const Handler& handler, Request& request) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,9 @@ struct Response {
   Fields headers;  // Content-Length, Transfer-Encoding and Connection are set by the server
   std::string body;
   std::optional<std::filesystem::path> file;  // when set, streamed from disk instead of body
+  // When set (and `file` is not), sent instead of body: immutable bytes shared with a cache, so
+  // a thousand slow readers of one file hold one copy, not a thousand.
+  std::shared_ptr<const std::string> shared_body;
 
   // Replaces any header of this name (case-insensitive).
   void set_header(std::string_view name, std::string value);

@@ -62,6 +62,17 @@ PreparedResponse prepare_response(Response&& r, const ResponseContext& ctx) {
     m.prepare_payload();
     return m;
   }
+  if (r.shared_body) {
+    if (ctx.head) {
+      auto m = start<bhttp::empty_body>(r, status, ctx);
+      m.content_length(r.shared_body->size());
+      return m;
+    }
+    auto m = start<SharedStringBody>(r, status, ctx);
+    m.body() = std::move(r.shared_body);
+    m.prepare_payload();
+    return m;
+  }
   if (ctx.head) {
     auto m = start<bhttp::empty_body>(r, status, ctx);
     m.content_length(r.body.size());

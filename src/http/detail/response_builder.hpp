@@ -9,15 +9,48 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <boost/asio/buffer.hpp>
+#include <boost/optional.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
 #include <variant>
 
 namespace gatehouse::http::detail {
 
 namespace bhttp = boost::beast::http;
 
+// A Beast body over Response::shared_body: the message holds a reference, never a copy.
+struct SharedStringBody {
+  using value_type = std::shared_ptr<const std::string>;
+
+  static std::uint64_t size(const value_type& body) { return body ? body->size() : 0; }
+
+  class writer {
+   public:
+    using const_buffers_type = boost::asio::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(const bhttp::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+
+    void init(boost::system::error_code& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(boost::system::error_code& ec) {
+      ec = {};
+      if (!body_ || body_->empty()) return boost::none;
+      return {{const_buffers_type(body_->data(), body_->size()), false}};
+    }
+
+   private:
+    const value_type& body_;
+  };
+};
+
 using PreparedResponse =
     std::variant<bhttp::response<bhttp::string_body>, bhttp::response<bhttp::empty_body>,
-                 bhttp::response<bhttp::file_body>>;
+                 bhttp::response<bhttp::file_body>, bhttp::response<SharedStringBody>>;
 
 struct ResponseContext {
   unsigned version = 11;
