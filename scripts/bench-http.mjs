@@ -9,7 +9,8 @@
 //
 // Environment: BENCH_SESSIONS (10000), BENCH_SEED_SECONDS (120), BENCH_SEED_CONCURRENCY (32),
 // BENCH_DURATION (15s), BENCH_CONNECTIONS (64), BENCH_TARGET_RATIO (0.6),
-// BENCH_STRICT=1 (exit 3 below the target), GATEHOUSE_BIN.
+// BENCH_STRICT=1 (exit 3 below the target), BENCH_STORE=memory (the in-memory session store instead
+// of SQLite, to see what the store costs), GATEHOUSE_BIN.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { gatehouseBinary, startEnvironment } from './e2e-env.mjs';
@@ -101,7 +102,8 @@ async function wrk(url, headers) {
 async function main() {
   const started = Date.now();
   const bin = gatehouseBinary();
-  const env = await startEnvironment({ gatehouseBin: bin });
+  const extraConfig = process.env.BENCH_STORE ? { session: { store: process.env.BENCH_STORE } } : {};
+  const env = await startEnvironment({ gatehouseBin: bin, extraConfig });
   // timeout(1) or Ctrl-C: stop both servers rather than orphaning them.
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, async () => {
@@ -132,7 +134,7 @@ async function main() {
     const ratio = user.rps / stat.rps;
     const fmt = (r) => `${r.rps.toFixed(0).padStart(10)} req/s   p99 ${r.p99Ms.toFixed(2).padStart(8)} ms${r.non2xx ? `   NON-2xx: ${r.non2xx}` : ''}${r.errors ? `   ${r.errors}` : ''}`;
     console.log(`
-gatehouse HTTP bench — wrk -t1 -c${CONNECTIONS} -d${DURATION}, ${seeded} sessions in SQLite (${how})
+gatehouse HTTP bench — wrk -t1 -c${CONNECTIONS} -d${DURATION}, ${seeded} sessions in ${process.env.BENCH_STORE ?? "sqlite"} (${how})
   GET /bff/user?slide=false  ${fmt(user)}
   GET /style.css             ${fmt(stat)}
   ratio (user / static req/s) ${ratio.toFixed(2)}   target >= ${TARGET}: ${ratio >= TARGET ? 'met' : 'NOT MET'}
