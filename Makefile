@@ -45,9 +45,11 @@ test-asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j $(JOBS) --output-on-failure --timeout 900
 
-# Store benchmarks beside a raw sqlite3 baseline; prints the ratios. BENCH_ARGS passes flags.
+# Store benchmarks beside a raw sqlite3 baseline, then the back-channel logout request beside
+# its parts; each prints its ratios. BENCH_ARGS passes flags to both.
 bench: build
 	$(BUILD)/bench/store_bench $(BENCH_ARGS)
+	$(BUILD)/bench/backchannel_bench $(BENCH_ARGS)
 
 # The gateway on its embedded SQLite store with the development identity provider and the
 # sample SPA; prints the URL and the demo users. Ctrl-C stops everything.

@@ -1,9 +1,17 @@
 #include "bench_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
+#include <unistd.h>
+
 namespace gatehouse::bench {
+
+benchmark::ConsoleReporter::OutputOptions console_options() {
+  return isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular
+                               : benchmark::ConsoleReporter::OO_Tabular;
+}
 
 void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
   ConsoleReporter::ReportRuns(runs);
@@ -66,6 +74,67 @@ void RatioReporter::Finalize() {
   for (const auto& [name, p99] : p99_ms_)
     std::printf("%-40s %8s %11.2f ms %14s %8s %8s %s\n", ("p99 of gets during " + name).c_str(), "",
                 p99, "", "", "<=5ms", p99 <= 5.0 ? "ok" : "MISSED");
+  ConsoleReporter::Finalize();
+}
+
+void BackchannelReporter::ReportRuns(const std::vector<Run>& runs) {
+  ConsoleReporter::ReportRuns(runs);
+  for (const auto& run : runs) {
+    if (run.run_type != Run::RT_Iteration) continue;
+    const auto name = run.benchmark_name();
+    Figures f;
+    f.mean_us = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit) * 1e6;
+    if (auto it = run.counters.find("p50_us"); it != run.counters.end())
+      f.p50_us = it->second.value;
+    if (auto it = run.counters.find("p99_us"); it != run.counters.end())
+      f.p99_us = it->second.value;
+    figures_[name.substr(0, name.find("/manual_time"))].push_back(f);
+  }
+}
+
+void BackchannelReporter::Finalize() {
+  std::map<std::string, Figures> medians;
+  for (const auto& [name, runs] : figures_) {
+    auto median = [&runs](double Figures::*field) {
+      std::vector<double> v;
+      for (const auto& r : runs) v.push_back(r.*field);
+      std::sort(v.begin(), v.end());
+      return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    };
+    medians[name] = {median(&Figures::mean_us), median(&Figures::p50_us), median(&Figures::p99_us)};
+  }
+  auto find = [&](const std::string& name) -> const Figures* {
+    auto it = medians.find(name);
+    return it == medians.end() ? nullptr : &it->second;
+  };
+  // Per request: mean, p50 and p99 (us); validate and delete alone (mean); then the ratio
+  // request / (validate + delete) on means and on medians, and request / (validate + replay write
+  // + end_sessions), the parts that should explain nearly all of it.
+  std::printf("\n%-20s %8s %9s %9s %9s %9s %9s %9s %9s %9s\n", "back-channel logout", "size",
+              "mean us", "p50 us", "p99 us", "valid. us", "delete us", "ratio", "ratio p50",
+              "vs parts");
+  for (const auto& [name, request] : medians) {
+    if (name.rfind("backchannel/request/", 0) != 0) continue;
+    const auto rest = name.substr(20);  // "<alg>/<size>"
+    const auto alg = rest.substr(0, rest.find('/'));
+    const auto size = rest.substr(rest.find('/') + 1);
+    const auto* validate = find("backchannel/validate_only/" + alg);
+    const auto* remove = find("backchannel/delete_only/" + size);
+    const auto* replay = find("backchannel/replay_write/" + size);
+    const auto* end = find("backchannel/end_sessions/" + size);
+    if (!validate || !remove) continue;
+    const double parts = replay && end ? validate->mean_us + replay->mean_us + end->mean_us : 0;
+    std::printf("%-20s %8s %9.1f %9.1f %9.1f %9.1f %9.1f %9.2f %9.2f %9.2f\n",
+                ("request " + alg).c_str(), size.c_str(), request.mean_us, request.p50_us,
+                request.p99_us, validate->mean_us, remove->mean_us,
+                request.mean_us / (validate->mean_us + remove->mean_us),
+                request.p50_us / (validate->p50_us + remove->p50_us),
+                parts > 0 ? request.mean_us / parts : 0.0);
+  }
+  std::printf("\n%-36s %9s %9s %9s\n", "parts alone", "mean us", "p50 us", "p99 us");
+  for (const auto& [name, f] : medians)
+    if (name.rfind("backchannel/request/", 0) != 0)
+      std::printf("%-36s %9.1f %9.1f %9.1f\n", name.c_str(), f.mean_us, f.p50_us, f.p99_us);
   ConsoleReporter::Finalize();
 }
 

@@ -98,8 +98,10 @@ boost::asio::awaitable<http::Response> BffEndpoints::backchannel(http::Request& 
 
   std::size_t ended = 0;
   std::vector<std::string> refresh_tokens;
+  // Reading the sessions' tickets only pays off when their refresh tokens can be revoked.
+  const bool revocable = options_.revoker && options_.revoker->enabled();
   for (auto& filter : filters) {
-    auto result = co_await tickets_->end_sessions(std::move(filter));
+    auto result = co_await tickets_->end_sessions(std::move(filter), revocable);
     if (!result) {
       // Let the provider's retry (if any) through: this delivery did not do its job.
       co_await options_.logout_replay_cache->forget(logout.issuer, logout.jti);

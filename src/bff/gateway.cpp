@@ -60,7 +60,7 @@ http::ServerOptions admin_server_options(const config::Config& c) {
 boost::asio::awaitable<StoreResult<std::size_t>> end_and_revoke(
     std::shared_ptr<TicketStore> tickets, std::shared_ptr<TokenRevoker> revoker,
     UserSessionsFilter filter) {
-  auto ended = co_await tickets->end_sessions(std::move(filter));
+  auto ended = co_await tickets->end_sessions(std::move(filter), revoker->enabled());
   if (!ended) co_return ended.error();
   if (!ended->refresh_tokens.empty()) {
     auto outcome =

@@ -45,6 +45,8 @@ class TokenRevoker : public std::enable_shared_from_this<TokenRevoker> {
                                                    std::chrono::milliseconds wait);
 
   std::size_t queued() const;
+  // Whether revoke() would do anything: the provider publishes a revocation endpoint.
+  bool enabled() const { return oidc_->can_revoke(); }
 
   struct Batch;
 

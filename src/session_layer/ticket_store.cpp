@@ -125,12 +125,14 @@ std::optional<std::string> TicketStore::refresh_token(const UserSession& session
 }
 
 boost::asio::awaitable<StoreResult<EndedSessions>> TicketStore::end_sessions(
-    UserSessionsFilter filter) {
-  auto matching = co_await store_->get_user_sessions(filter);
-  if (!matching) co_return matching.error();
+    UserSessionsFilter filter, bool refresh_tokens) {
   EndedSessions ended;
-  for (const auto& session : *matching)
-    if (auto token = refresh_token(session)) ended.refresh_tokens.push_back(std::move(*token));
+  if (refresh_tokens) {
+    auto matching = co_await store_->get_user_sessions(filter);
+    if (!matching) co_return matching.error();
+    for (const auto& session : *matching)
+      if (auto token = refresh_token(session)) ended.refresh_tokens.push_back(std::move(*token));
+  }
   auto removed = co_await store_->delete_user_sessions(std::move(filter));
   if (!removed) co_return removed.error();
   ended.count = *removed;

@@ -73,10 +73,12 @@ class TicketStore {
 
   boost::asio::awaitable<StoreResult<void>> remove(std::string key);
 
-  // Ends every session matching `filter` with one delete-by-filter. The refresh tokens are read
-  // from the matching sessions just before; a session created in between is ended too, but its
-  // token is not reported.
-  boost::asio::awaitable<StoreResult<EndedSessions>> end_sessions(UserSessionsFilter filter);
+  // Ends every session matching `filter` with one delete-by-filter. With `refresh_tokens`, the
+  // matching sessions are read (and their tickets opened) just before, to report their refresh
+  // tokens; a session created in between is ended too, but its token is not reported. Without,
+  // it is the bare delete.
+  boost::asio::awaitable<StoreResult<EndedSessions>> end_sessions(UserSessionsFilter filter,
+                                                                  bool refresh_tokens = true);
 
   // The refresh token sealed in a stored session, when it has one and a key opens it.
   std::optional<std::string> refresh_token(const UserSession& session) const;
