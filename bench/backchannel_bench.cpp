@@ -14,6 +14,7 @@
 #include "bff/bff_endpoints.hpp"
 #include "jose/test_keys.hpp"
 #include "oidc/fake_provider.hpp"
+#include "support/run.hpp"
 
 #include <benchmark/benchmark.h>
 #include <spdlog/sinks/null_sink.h>
@@ -50,13 +51,7 @@ void must(bool ok, const char* what) {
   }
 }
 
-template <class T>
-T run(boost::asio::io_context& io, boost::asio::awaitable<T> aw) {
-  auto future = boost::asio::co_spawn(io, std::move(aw), boost::asio::use_future);
-  io.restart();
-  io.run();
-  return future.get();
-}
+using gatehouse::testing::run;
 
 // The operation's own time, from inside the coroutine: co_spawn and the future stay outside.
 template <class T>

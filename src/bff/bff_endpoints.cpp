@@ -30,6 +30,20 @@ std::optional<std::string> single(const Request& r, std::string_view name, bool&
   return r.query_param(name);
 }
 
+// returnUrl (default "/", a local path) and one more parameter, each at most once; the 400 to
+// answer when either is malformed.
+std::optional<Response> read_return_url(const Request& r, std::string_view other_name,
+                                        std::string& return_url,
+                                        std::optional<std::string>& other) {
+  bool duplicated = false;
+  return_url = single(r, "returnUrl", duplicated).value_or("/");
+  other = single(r, other_name, duplicated);
+  if (duplicated) return problem(400, "duplicate query parameter");
+  if (!is_local_return_url(return_url))
+    return problem(400, "invalid returnUrl: must be a local path");
+  return std::nullopt;
+}
+
 // Provider error codes are shown to the user; keep them to their RFC 6749 alphabet.
 std::string safe_error_code(std::string_view code) {
   std::string out;
@@ -105,12 +119,9 @@ boost::asio::awaitable<Response> BffEndpoints::ready() {
 }
 
 boost::asio::awaitable<Response> BffEndpoints::login(Request& request) {
-  bool duplicated = false;
-  auto return_url = single(request, "returnUrl", duplicated).value_or("/");
-  auto prompt = single(request, "prompt", duplicated);
-  if (duplicated) co_return problem(400, "duplicate query parameter");
-  if (!is_local_return_url(return_url))
-    co_return problem(400, "invalid returnUrl: must be a local path");
+  std::string return_url;
+  std::optional<std::string> prompt;
+  if (auto bad = read_return_url(request, "prompt", return_url, prompt)) co_return std::move(*bad);
   if (prompt && *prompt != "none" && *prompt != "login" && *prompt != "consent" &&
       *prompt != "select_account")
     co_return problem(400, "invalid prompt");
@@ -227,12 +238,9 @@ boost::asio::awaitable<Response> BffEndpoints::user(Request& request) {
 }
 
 boost::asio::awaitable<Response> BffEndpoints::logout(Request& request) {
-  bool duplicated = false;
-  auto return_url = single(request, "returnUrl", duplicated).value_or("/");
-  auto sid = single(request, "sid", duplicated);
-  if (duplicated) co_return problem(400, "duplicate query parameter");
-  if (!is_local_return_url(return_url))
-    co_return problem(400, "invalid returnUrl: must be a local path");
+  std::string return_url;
+  std::optional<std::string> sid;
+  if (auto bad = read_return_url(request, "sid", return_url, sid)) co_return std::move(*bad);
   auto clear_session = clear_cookie(options_.cookies, options_.cookies.session_name);
 
   auto handle = find_cookie(request, options_.cookies.session_name);

@@ -141,13 +141,14 @@ describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
   });
   after(async () => { await env?.stop(); });
 
-  test('log in as alice, read claims, check the cookie, log out', async (t) => {
+  /** test() that skips without a gateway and adds the environment's logs to a failure. */
+  const browserTest = (name, fn) => test(name, async (t) => {
     if (!base) {
       t.skip(`no gateway to test: ${bin} does not exist (make build, or set GATEHOUSE_BIN) and GATEHOUSE_URL is not set`);
       return;
     }
     try {
-      await loginAndLogout(base);
+      await fn(t);
     } catch (err) {
       // The gateway's and the IdP's logs explain most failures of an environment we started.
       if (env) err.message += `\n${env.diagnostics(40)}`;
@@ -155,36 +156,19 @@ describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
     }
   });
 
-  test('"your sessions" panel: one browser ends another browser\'s session', async (t) => {
-    if (!base) {
-      t.skip(`no gateway to test: ${bin} does not exist (make build, or set GATEHOUSE_BIN) and GATEHOUSE_URL is not set`);
-      return;
-    }
-    try {
-      await endAnotherBrowsersSession(base);
-    } catch (err) {
-      if (env) err.message += `\n${env.diagnostics(40)}`;
-      throw err;
-    }
-  });
+  browserTest('log in as alice, read claims, check the cookie, log out', () => loginAndLogout(base));
+
+  browserTest('"your sessions" panel: one browser ends another browser\'s session',
+    () => endAnotherBrowsersSession(base));
 
   // Last: should the back channel fail, its alice session stays, and the panel test above counts sessions.
-  test('logging out at the IdP\'s own end-session page signs the gateway session out (back channel)', async (t) => {
-    if (!base) {
-      t.skip(`no gateway to test: ${bin} does not exist (make build, or set GATEHOUSE_BIN) and GATEHOUSE_URL is not set`);
-      return;
-    }
+  browserTest('logging out at the IdP\'s own end-session page signs the gateway session out (back channel)', async (t) => {
     const idpUrl = env?.idpUrl ?? process.env.GATEHOUSE_IDP_URL;
     if (!idpUrl) {
       t.skip('GATEHOUSE_URL is set without GATEHOUSE_IDP_URL: the provider to log out at is unknown');
       return;
     }
-    try {
-      await logoutAtProvider(base, idpUrl);
-    } catch (err) {
-      if (env) err.message += `\n${env.diagnostics(40)}`;
-      throw err;
-    }
+    await logoutAtProvider(base, idpUrl);
   });
 });
 
