@@ -15,10 +15,11 @@
 #include <vector>
 
 #include "config/units.hpp"
+#include "oidc/token_auth.hpp"
 
 namespace gatehouse::config {
 
-enum class TokenAuth { client_secret_basic, client_secret_post };
+using oidc::TokenAuth;  // header-only: the configuration does not link the OIDC client
 enum class StoreKind { sqlite, memory };
 enum class SameSite { lax, strict };
 
@@ -130,7 +131,7 @@ LoadResult load_config_from_string(std::string_view toml, const Environment& env
 // A TOML-shaped dump for `gatehouse check-config`, secrets replaced by "***".
 std::string describe(const Config& config);
 
-std::string_view to_string(TokenAuth value);
+// to_string(TokenAuth) is oidc's, found by argument-dependent lookup.
 std::string_view to_string(StoreKind value);
 std::string_view to_string(SameSite value);
 

@@ -16,8 +16,7 @@ template <class E>
 using Names = std::array<std::pair<std::string_view, E>, 2>;
 
 constexpr Names<TokenAuth> names_of(TokenAuth) {
-  return {{{"client_secret_basic", TokenAuth::client_secret_basic},
-           {"client_secret_post", TokenAuth::client_secret_post}}};
+  return oidc::kTokenAuthNames;
 }
 constexpr Names<StoreKind> names_of(StoreKind) {
   return {{{"sqlite", StoreKind::sqlite}, {"memory", StoreKind::memory}}};
@@ -317,9 +316,6 @@ std::string_view kind_description(Kind kind) {
   return "a value";
 }
 
-std::string_view to_string(TokenAuth value) {
-  return name_of(value);
-}
 std::string_view to_string(StoreKind value) {
   return name_of(value);
 }

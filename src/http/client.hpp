@@ -5,16 +5,15 @@
 
 #include "http/message.hpp"
 
+#include <gatehouse/error_enum.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/system/error_code.hpp>
-#include <boost/system/result.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <type_traits>
 
 namespace gatehouse::http {
 
@@ -30,11 +29,7 @@ enum class ClientErrc {
   cancelled,       // the caller cancelled the operation
 };
 
-const boost::system::error_category& client_category() noexcept;
-
-inline boost::system::error_code make_error_code(ClientErrc e) noexcept {
-  return {static_cast<int>(e), client_category()};
-}
+using gatehouse::make_error_code;
 
 struct ClientRequest {
   std::string method = "GET";
@@ -64,4 +59,19 @@ boost::asio::awaitable<ClientResult> fetch(boost::asio::any_io_executor executor
 }  // namespace gatehouse::http
 
 template <>
-struct boost::system::is_error_code_enum<gatehouse::http::ClientErrc> : std::true_type {};
+struct gatehouse::ErrorEnum<gatehouse::http::ClientErrc> {
+  using E = http::ClientErrc;
+  static constexpr const char* name = "gatehouse.http_client";
+  static constexpr const char* unknown = "unknown http client error";
+  static constexpr ErrorMessage<E> messages[] = {
+      {E::bad_url, "not an absolute http or https URL"},
+      {E::resolve_failed, "host name could not be resolved"},
+      {E::connect_failed, "connection failed"},
+      {E::tls_failed, "TLS handshake or certificate verification failed"},
+      {E::timeout, "request timed out"},
+      {E::too_large, "response too large"},
+      {E::bad_response, "malformed HTTP response"},
+      {E::io_error, "connection failed during the exchange"},
+      {E::cancelled, "request cancelled"},
+  };
+};

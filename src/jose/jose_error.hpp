@@ -2,10 +2,7 @@
 // (`r.error() == JoseErrc::key_not_found`), never messages.
 #pragma once
 
-#include <boost/system/error_code.hpp>
-#include <boost/system/result.hpp>
-
-#include <type_traits>
+#include <gatehouse/error_enum.hpp>
 
 namespace gatehouse::jose {
 
@@ -28,12 +25,7 @@ enum class JoseErrc {
   nonce_mismatch,  // expected nonce missing/different, or present where it is forbidden
   missing_claim,
 };
-
-const boost::system::error_category& jose_category() noexcept;
-
-inline boost::system::error_code make_error_code(JoseErrc e) noexcept {
-  return {static_cast<int>(e), jose_category()};
-}
+using gatehouse::make_error_code;
 
 template <class T>
 using result = boost::system::result<T, boost::system::error_code>;
@@ -41,4 +33,27 @@ using result = boost::system::result<T, boost::system::error_code>;
 }  // namespace gatehouse::jose
 
 template <>
-struct boost::system::is_error_code_enum<gatehouse::jose::JoseErrc> : std::true_type {};
+struct gatehouse::ErrorEnum<gatehouse::jose::JoseErrc> {
+  using E = jose::JoseErrc;
+  static constexpr const char* name = "gatehouse.jose";
+  static constexpr const char* unknown = "unknown JOSE error";
+  static constexpr ErrorMessage<E> messages[] = {
+      {E::malformed, "malformed JOSE object"},
+      {E::too_large, "JOSE object exceeds a size limit"},
+      {E::unsupported_alg, "unsupported signature algorithm"},
+      {E::alg_none, "unsigned token (alg none)"},
+      {E::unsupported_crit, "unsupported critical header"},
+      {E::key_not_found, "no matching key in the JWKS"},
+      {E::key_alg_mismatch, "key does not fit the token's algorithm"},
+      {E::bad_signature, "signature verification failed"},
+      {E::expired, "token expired"},
+      {E::not_yet_valid, "token not yet valid"},
+      {E::issued_in_future, "token issued in the future"},
+      {E::wrong_issuer, "wrong issuer"},
+      {E::wrong_audience, "wrong audience"},
+      {E::wrong_azp, "wrong or missing authorized party"},
+      {E::wrong_type, "wrong token type"},
+      {E::nonce_mismatch, "nonce mismatch"},
+      {E::missing_claim, "required claim missing"},
+  };
+};

@@ -1,6 +1,8 @@
 // The OpenID Connect relying party used by the BFF: discovery and JWKS, the authorization request
 // (code + PKCE S256 + state + nonce), the code exchange with ID token validation, and the
 // RP-initiated logout URL. A confidential client: it authenticates at the token endpoint.
+// Every operation that can fail returns Outcome<T>: the code to compare and this call's detail to
+// log (the client also logs it at warn).
 //
 // Threads: one io_context, possibly run by several threads. Every member may be called
 // concurrently; the metadata is written once and the JWKS is swapped as a whole under a mutex.
@@ -8,13 +10,13 @@
 // destroying the OidcClient while an exchange is in flight is safe.
 #pragma once
 
+#include <gatehouse/session/clock.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
-#include <boost/system/result.hpp>
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,11 +26,10 @@
 #include "oidc/logout_token.hpp"
 #include "oidc/oidc_error.hpp"
 #include "oidc/provider_metadata.hpp"
+#include "oidc/token_auth.hpp"
 #include "oidc/token_response.hpp"
 
 namespace gatehouse::oidc {
-
-enum class TokenAuth { client_secret_basic, client_secret_post };
 
 struct ClientSettings {
   std::string authority;  // issuer; discovery at authority + "/.well-known/openid-configuration"
@@ -48,8 +49,6 @@ struct LoginRequest {
   std::string code_verifier;
 };
 
-using Clock = std::function<std::chrono::system_clock::time_point()>;
-
 // At most one JWKS refetch for an unknown kid per this interval: a token naming a kid the
 // provider never had must not turn every exchange into a JWKS download.
 inline constexpr std::chrono::seconds kJwksRefetchInterval{10};
@@ -64,7 +63,7 @@ class OidcClient {
   // Discovery, then the JWKS. Safe to call again and concurrently: the metadata is kept from the
   // first success (a restart picks up changed endpoints), every call after that refreshes the
   // JWKS. Errors: discovery_failed, issuer_mismatch, jwks_failed.
-  boost::asio::awaitable<boost::system::result<void>> load_metadata();
+  boost::asio::awaitable<Outcome<void>> load_metadata();
   bool ready() const;                        // metadata and JWKS loaded
   const ProviderMetadata& metadata() const;  // only when ready(); stable once loaded
 
@@ -78,13 +77,12 @@ class OidcClient {
   // kid triggers one JWKS refetch (at most every kJwksRefetchInterval) and a retry. Errors:
   // not_ready, token_request_failed (transport, timeout, non-OAuth status), token_error_response,
   // invalid_token_response, invalid_id_token.
-  boost::asio::awaitable<boost::system::result<Tokens>> exchange_code(std::string code,
-                                                                      std::string code_verifier,
-                                                                      std::string expected_nonce);
+  boost::asio::awaitable<Outcome<Tokens>> exchange_code(std::string code, std::string code_verifier,
+                                                        std::string expected_nonce);
 
   // OIDC Back-Channel Logout 1.0 2.6: validates a logout token (see logout_token.hpp) against
   // the provider's keys; an unknown kid triggers one JWKS refetch (rate-limited as for ID
-  // tokens). Errors: not_ready, invalid_logout_token (the reason is in the log and last_error()).
+  // tokens). Errors: not_ready, invalid_logout_token (the detail says why).
   // The caller still has to accept the jti once only.
   boost::asio::awaitable<Outcome<LogoutToken>> validate_logout_token(std::string token);
 
@@ -93,17 +91,13 @@ class OidcClient {
 
   // RFC 7009: revokes a refresh token at the revocation endpoint, authenticating like the token
   // request. Errors: not_ready, revocation_failed (no endpoint, transport, non-200 answer).
-  boost::asio::awaitable<boost::system::result<void>> revoke_refresh_token(std::string token);
+  boost::asio::awaitable<Outcome<void>> revoke_refresh_token(std::string token);
 
   // end_session_endpoint with id_token_hint, post_logout_redirect_uri, state (each omitted when
   // empty) and client_id; nullopt when not ready or the provider has no end_session_endpoint.
   std::optional<std::string> end_session_url(std::string_view id_token_hint,
                                              std::string_view post_logout_redirect_uri,
                                              std::string_view state) const;
-
-  // The most recent failure, for logs: provider error codes and descriptions, HTTP statuses,
-  // validation reasons. Never secrets, codes or tokens. Empty when nothing failed yet.
-  std::string last_error() const;
 
   const ClientSettings& settings() const;
 

@@ -1,13 +1,8 @@
-// Typed outcomes of the OIDC client. Callers compare codes (`r.error() == OidcErrc::not_ready`);
-// the human-readable detail of the latest failure is OidcClient::last_error().
+// Typed outcomes of the OIDC client. Its operations return Outcome<T> (gatehouse/error_enum.hpp):
+// callers compare the code (`r.error().code == OidcErrc::not_ready`) and log the detail.
 #pragma once
 
-#include <boost/assert/source_location.hpp>
-#include <boost/system/error_code.hpp>
-#include <boost/system/result.hpp>
-
-#include <string>
-#include <type_traits>
+#include <gatehouse/error_enum.hpp>
 
 namespace gatehouse::oidc {
 
@@ -23,26 +18,25 @@ enum class OidcErrc {
   invalid_logout_token,    // a back-channel logout token failed validation
   revocation_failed,       // the revocation endpoint is missing, unreachable or refused
 };
-
-const boost::system::error_category& oidc_category() noexcept;
-
-inline boost::system::error_code make_error_code(OidcErrc e) noexcept {
-  return {static_cast<int>(e), oidc_category()};
-}
-
-// Internal: a failure with the detail that goes to last_error() (never a secret or a token).
-struct Failure {
-  OidcErrc code;
-  std::string detail;
-};
-// Lets result<T, Failure>::value() throw a boost::system::system_error carrying the code.
-[[noreturn]] void throw_exception_from_error(const Failure& failure,
-                                             const boost::source_location& location);
-
-template <class T>
-using Outcome = boost::system::result<T, Failure>;
+using gatehouse::make_error_code;
 
 }  // namespace gatehouse::oidc
 
 template <>
-struct boost::system::is_error_code_enum<gatehouse::oidc::OidcErrc> : std::true_type {};
+struct gatehouse::ErrorEnum<gatehouse::oidc::OidcErrc> {
+  using E = oidc::OidcErrc;
+  static constexpr const char* name = "gatehouse.oidc";
+  static constexpr const char* unknown = "unknown OIDC error";
+  static constexpr ErrorMessage<E> messages[] = {
+      {E::discovery_failed, "OIDC discovery failed"},
+      {E::issuer_mismatch, "discovered issuer differs from the configured authority"},
+      {E::jwks_failed, "fetching the provider's JWKS failed"},
+      {E::token_request_failed, "token request failed"},
+      {E::token_error_response, "token endpoint returned an error"},
+      {E::invalid_token_response, "invalid token response"},
+      {E::invalid_id_token, "invalid ID token"},
+      {E::not_ready, "provider metadata not loaded"},
+      {E::invalid_logout_token, "invalid logout token"},
+      {E::revocation_failed, "token revocation failed"},
+  };
+};

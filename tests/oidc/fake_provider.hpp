@@ -28,7 +28,7 @@ class TestClock {
   std::int64_t seconds() const { return now_->load(); }
   void advance(std::chrono::seconds d) { now_->fetch_add(d.count()); }
   Clock clock() const {
-    return [n = now_] { return std::chrono::system_clock::time_point(std::chrono::seconds(*n)); };
+    return [n = now_] { return Timestamp(std::chrono::seconds(n->load())); };
   }
 
  private:

@@ -177,7 +177,8 @@ TEST_F(RevocationTest, RevokesWithClientAuthentication) {
   provider_.enable_revocation(200);
   auto c = ready_client(TokenAuth::client_secret_post);
   ASSERT_TRUE(c.can_revoke());
-  ASSERT_TRUE(gatehouse::testing::run(io_, c.revoke_refresh_token("rt/+ 1"))) << c.last_error();
+  const auto revoked = gatehouse::testing::run(io_, c.revoke_refresh_token("rt/+ 1"));
+  ASSERT_TRUE(revoked) << revoked.error().detail;
   const auto requests = provider_.revocation_requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(form_value(requests[0].body, "token"), "rt/+ 1");
@@ -191,15 +192,15 @@ TEST_F(RevocationTest, RefusalAndMissingEndpointAreErrors) {
   EXPECT_FALSE(without.can_revoke());
   auto r = gatehouse::testing::run(io_, without.revoke_refresh_token("rt"));
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::revocation_failed);
+  EXPECT_EQ(r.error().code, OidcErrc::revocation_failed);
   EXPECT_TRUE(provider_.revocation_requests().empty());
 
   provider_.enable_revocation(503);
   auto c = ready_client();
   r = gatehouse::testing::run(io_, c.revoke_refresh_token("rt"));
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::revocation_failed);
-  EXPECT_NE(c.last_error().find("HTTP 503"), std::string::npos) << c.last_error();
+  EXPECT_EQ(r.error().code, OidcErrc::revocation_failed);
+  EXPECT_NE(r.error().detail.find("HTTP 503"), std::string::npos) << r.error().detail;
 }
 
 }  // namespace

@@ -30,7 +30,8 @@ std::string query_of(const std::string& url) {
 TEST_F(OidcClientTest, DiscoveryLoadsMetadataAndKeys) {
   auto c = client();
   EXPECT_FALSE(c.ready());
-  ASSERT_TRUE(load(c)) << c.last_error();
+  const auto loaded = load(c);
+  ASSERT_TRUE(loaded) << loaded.error().detail;
   ASSERT_TRUE(c.ready());
   const auto& m = c.metadata();
   EXPECT_EQ(m.issuer, provider_.issuer());
@@ -79,7 +80,7 @@ TEST_F(OidcClientTest, ExchangeWithClientSecretBasic) {
   provider_.set_id_token(sign(claims(login.nonce)));
 
   auto tokens = exchange(c, "code/+ 1", login.code_verifier, login.nonce);
-  ASSERT_TRUE(tokens) << c.last_error();
+  ASSERT_TRUE(tokens) << tokens.error().detail;
   EXPECT_EQ(tokens->access_token, "at-123");
   EXPECT_EQ(tokens->refresh_token, "rt-456");
   EXPECT_EQ(tokens->token_type, "Bearer");
@@ -103,7 +104,8 @@ TEST_F(OidcClientTest, ExchangeWithClientSecretBasic) {
 TEST_F(OidcClientTest, ExchangeWithClientSecretPost) {
   auto c = ready_client(TokenAuth::client_secret_post);
   provider_.set_id_token(sign(claims()));
-  ASSERT_TRUE(exchange(c)) << c.last_error();
+  const auto tokens = exchange(c);
+  ASSERT_TRUE(tokens) << tokens.error().detail;
 
   const auto requests = provider_.token_requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -120,7 +122,7 @@ TEST_F(OidcClientTest, IssuerMustMatchTheAuthorityExactly) {
   auto c = client();
   const auto r = load(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::issuer_mismatch);
+  EXPECT_EQ(r.error().code, OidcErrc::issuer_mismatch);
   EXPECT_FALSE(c.ready());
 }
 
@@ -129,20 +131,21 @@ TEST_F(OidcClientTest, DiscoveryThatIsNotJsonOrTooLargeFails) {
   auto c = client();
   auto r = load(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::discovery_failed);
+  EXPECT_EQ(r.error().code, OidcErrc::discovery_failed);
 
   auto doc = provider_.discovery();
   doc["padding"] = std::string(300 * 1024, 'x');
   provider_.set_discovery(boost::json::serialize(doc));
   r = load(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::discovery_failed);
-  EXPECT_NE(c.last_error().find("discovery"), std::string::npos);
+  EXPECT_EQ(r.error().code, OidcErrc::discovery_failed);
+  EXPECT_NE(r.error().detail.find("discovery"), std::string::npos);
   EXPECT_FALSE(c.ready());
 
   // The app retries until the provider is fixed.
   provider_.set_discovery(boost::json::serialize(provider_.discovery()));
-  EXPECT_TRUE(load(c)) << c.last_error();
+  r = load(c);
+  EXPECT_TRUE(r) << r.error().detail;
 }
 
 TEST_F(OidcClientTest, BadJwksFailsLoading) {
@@ -150,7 +153,7 @@ TEST_F(OidcClientTest, BadJwksFailsLoading) {
   auto c = client();
   const auto r = load(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::jwks_failed);
+  EXPECT_EQ(r.error().code, OidcErrc::jwks_failed);
   EXPECT_FALSE(c.ready());
 }
 
@@ -160,8 +163,8 @@ TEST_F(OidcClientTest, TokenErrorResponseIsTyped) {
       400, R"({"error":"invalid_grant","error_description":"code expired\r\nforged: line"})");
   const auto r = exchange(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::token_error_response);
-  const auto detail = c.last_error();
+  EXPECT_EQ(r.error().code, OidcErrc::token_error_response);
+  const auto detail = r.error().detail;
   EXPECT_NE(detail.find("invalid_grant"), std::string::npos);
   EXPECT_NE(detail.find("code expired"), std::string::npos);
   EXPECT_EQ(detail.find('\n'), std::string::npos);  // provider text cannot forge log lines
@@ -169,8 +172,8 @@ TEST_F(OidcClientTest, TokenErrorResponseIsTyped) {
   provider_.set_token_response(502, "<html>bad gateway</html>");
   const auto r2 = exchange(c);
   ASSERT_FALSE(r2);
-  EXPECT_EQ(r2.error(), OidcErrc::token_request_failed);
-  EXPECT_NE(c.last_error().find("502"), std::string::npos);
+  EXPECT_EQ(r2.error().code, OidcErrc::token_request_failed);
+  EXPECT_NE(r2.error().detail.find("502"), std::string::npos);
 }
 
 TEST_F(OidcClientTest, UnusableTokenResponseIsRejected) {
@@ -178,27 +181,28 @@ TEST_F(OidcClientTest, UnusableTokenResponseIsRejected) {
   provider_.set_token_response(200, R"({"access_token":"a","token_type":"DPoP","id_token":"x"})");
   const auto r = exchange(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::invalid_token_response);
+  EXPECT_EQ(r.error().code, OidcErrc::invalid_token_response);
 }
 
 TEST_F(OidcClientTest, TokenEndpointTimeout) {
   auto s = settings();
   s.http_timeout = 200ms;
   OidcClient c(io_.get_executor(), s, clock_.clock());
-  ASSERT_TRUE(load(c)) << c.last_error();
+  const auto loaded = load(c);
+  ASSERT_TRUE(loaded) << loaded.error().detail;
   provider_.set_id_token(sign(claims()));
   provider_.set_token_delay(600ms);
   const auto r = exchange(c);  // would succeed after 600 ms
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::token_request_failed);
-  EXPECT_NE(c.last_error().find("timed out"), std::string::npos);
+  EXPECT_EQ(r.error().code, OidcErrc::token_request_failed);
+  EXPECT_NE(r.error().detail.find("timed out"), std::string::npos);
 }
 
 TEST_F(OidcClientTest, NotReadyBeforeLoading) {
   auto c = client();
   const auto r = exchange(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::not_ready);
+  EXPECT_EQ(r.error().code, OidcErrc::not_ready);
   EXPECT_THROW(c.begin_login(), std::logic_error);
   EXPECT_FALSE(c.end_session_url("h", "https://app.example/", "s"));
   EXPECT_EQ(provider_.token_requests().size(), 0u);

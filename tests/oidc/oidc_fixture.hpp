@@ -49,13 +49,10 @@ class OidcFixture : public ::testing::Test {
     return OidcClient(io_.get_executor(), settings(auth), clock_.clock());
   }
 
-  boost::system::result<void> load(OidcClient& c) {
-    return gatehouse::testing::run(io_, c.load_metadata());
-  }
+  Outcome<void> load(OidcClient& c) { return gatehouse::testing::run(io_, c.load_metadata()); }
 
-  boost::system::result<Tokens> exchange(OidcClient& c, std::string code = "the-code",
-                                         std::string verifier = "the-verifier",
-                                         std::string nonce = kNonce) {
+  Outcome<Tokens> exchange(OidcClient& c, std::string code = "the-code",
+                           std::string verifier = "the-verifier", std::string nonce = kNonce) {
     return gatehouse::testing::run(
         io_, c.exchange_code(std::move(code), std::move(verifier), std::move(nonce)));
   }
@@ -64,7 +61,7 @@ class OidcFixture : public ::testing::Test {
   OidcClient ready_client(TokenAuth auth = TokenAuth::client_secret_basic) {
     auto c = client(auth);
     const auto loaded = load(c);
-    EXPECT_TRUE(loaded) << c.last_error();
+    EXPECT_TRUE(loaded) << loaded.error().detail;
     return c;
   }
 

@@ -20,9 +20,10 @@ object discovery(const std::string& base) {
           {"jwks_uri", base + "/jwks"}};
 }
 
-OidcErrc discovery_error(const object& doc, bool allow_http = false) {
+// The failure's code; OidcErrc{} (0, the OIDC category) for a success.
+boost::system::error_code discovery_error(const object& doc, bool allow_http = false) {
   const auto r = parse_discovery(boost::json::serialize(doc), "https://idp.example", allow_http);
-  return r ? OidcErrc{} : r.error().code;
+  return r ? make_error_code(OidcErrc{}) : r.error().code;
 }
 
 TEST(OidcDiscovery, ValidDocument) {
@@ -81,9 +82,9 @@ TEST(OidcDiscovery, LoopbackAndUrl) {
 
 const auto kNow = std::chrono::system_clock::time_point(1'800'000'000s);
 
-OidcErrc token_response_error(std::string_view body) {
+boost::system::error_code token_response_error(std::string_view body) {
   const auto r = parse_token_response(body, kNow);
-  return r ? OidcErrc{} : r.error().code;
+  return r ? make_error_code(OidcErrc{}) : r.error().code;
 }
 
 TEST(OidcTokenResponse, Checks) {

@@ -27,9 +27,9 @@ class OidcRejectedIdToken : public OidcIdTokenTest {
     provider_.set_id_token(id_token);
     const auto r = exchange(c);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error(), OidcErrc::invalid_id_token);
-    EXPECT_NE(c.last_error().find(make_error_code(why).message()), std::string::npos)
-        << c.last_error();
+    EXPECT_EQ(r.error().code, OidcErrc::invalid_id_token);
+    EXPECT_NE(r.error().detail.find(make_error_code(why).message()), std::string::npos)
+        << r.error().detail;
   }
 };
 
@@ -84,12 +84,13 @@ TEST_F(OidcIdTokenTest, UnknownKidRefetchesTheRotatedJwks) {
 
   provider_.set_id_token(sign(claims(), keys.rsa2.get(), "rsa-2"));
   const auto r = exchange(c);
-  ASSERT_TRUE(r) << c.last_error();
+  ASSERT_TRUE(r) << r.error().detail;
   EXPECT_EQ(r->id_token_claims.at("sub"), "alice");
   EXPECT_EQ(provider_.jwks_fetches(), 2);
 
   // The new key is cached: no further fetch.
-  ASSERT_TRUE(exchange(c)) << c.last_error();
+  const auto again = exchange(c);
+  ASSERT_TRUE(again) << again.error().detail;
   EXPECT_EQ(provider_.jwks_fetches(), 2);
 }
 
@@ -100,13 +101,13 @@ TEST_F(OidcIdTokenTest, UnknownKidThatStaysUnknownIsRejectedAndRefetchIsRateLimi
 
   auto r = exchange(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::invalid_id_token);
+  EXPECT_EQ(r.error().code, OidcErrc::invalid_id_token);
   EXPECT_EQ(provider_.jwks_fetches(), 2);  // the load, then exactly one refetch
 
   clock_.advance(kJwksRefetchInterval - 1s);
   r = exchange(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), OidcErrc::invalid_id_token);
+  EXPECT_EQ(r.error().code, OidcErrc::invalid_id_token);
   EXPECT_EQ(provider_.jwks_fetches(), 2);  // too soon to ask again
 
   clock_.advance(1s);
@@ -125,7 +126,7 @@ TEST_F(OidcIdTokenTest, ConcurrentExchangesDuringARotationShareOneRefetch) {
   provider_.set_id_token(sign(claims(), keys.rsa2.get(), "rsa-2"));
 
   // Several threads run the io_context, as in the gateway.
-  std::vector<std::future<boost::system::result<Tokens>>> results;
+  std::vector<std::future<Outcome<Tokens>>> results;
   for (int i = 0; i < 8; ++i) {
     auto exchange = c.exchange_code("code", "verifier", testing::kNonce);
     results.push_back(boost::asio::co_spawn(io_, std::move(exchange), boost::asio::use_future));
@@ -136,7 +137,7 @@ TEST_F(OidcIdTokenTest, ConcurrentExchangesDuringARotationShareOneRefetch) {
   for (auto& t : threads) t.join();
   for (auto& f : results) {
     const auto r = f.get();
-    EXPECT_TRUE(r) << c.last_error();
+    EXPECT_TRUE(r) << r.error().detail;
   }
   EXPECT_EQ(provider_.jwks_fetches(), 2);
 }

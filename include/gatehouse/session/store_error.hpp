@@ -2,11 +2,11 @@
 // these codes (never by message text); callers compare with `ec == gatehouse::StoreErrc::...`.
 #pragma once
 
-#include <boost/system/error_code.hpp>
-#include <boost/system/result.hpp>
+#include <gatehouse/error_enum.hpp>
 
-#include <system_error>
-#include <type_traits>
+#include <boost/system/system_error.hpp>
+
+#include <string>
 
 namespace gatehouse {
 
@@ -20,17 +20,32 @@ enum class StoreErrc {
   unsupported_version,  // the database was written by a newer schema version
 };
 
-const boost::system::error_category& store_category() noexcept;
+template <>
+struct ErrorEnum<StoreErrc> {
+  static constexpr const char* name = "gatehouse.store";
+  static constexpr const char* unknown = "unknown store error";
+  static constexpr ErrorMessage<StoreErrc> messages[] = {
+      {StoreErrc::not_found, "user session not found"},
+      {StoreErrc::conflict, "a user session with this key already exists"},
+      {StoreErrc::invalid_argument, "invalid argument"},
+      {StoreErrc::unavailable, "user session store unavailable"},
+      {StoreErrc::cancelled, "operation cancelled"},
+      {StoreErrc::corrupt, "user session database is corrupt or not a gatehouse database"},
+      {StoreErrc::unsupported_version, "user session database was written by a newer gatehouse"},
+  };
+};
 
-inline boost::system::error_code make_error_code(StoreErrc e) noexcept {
-  return {static_cast<int>(e), store_category()};
-}
-
-// The result of a store operation: a value, or an error_code of store_category().
+// The result of a store operation: a value, or an error_code (a StoreErrc).
 template <class T>
 using StoreResult = boost::system::result<T, boost::system::error_code>;
 
-}  // namespace gatehouse
+// A store could not be opened (thrown by constructors and factories): code() is a StoreErrc
+// (unavailable, corrupt, unsupported_version, invalid_argument) and what() names the database
+// and the problem, never a password.
+class StoreOpenError : public boost::system::system_error {
+ public:
+  StoreOpenError(boost::system::error_code ec, const std::string& what)
+      : boost::system::system_error(ec, what) {}
+};
 
-template <>
-struct boost::system::is_error_code_enum<gatehouse::StoreErrc> : std::true_type {};
+}  // namespace gatehouse

@@ -1,0 +1,65 @@
+// Internal: what the OidcClient's parts share — its state, the request every provider call starts
+// from, and the JWKS refetch for an unknown kid. Not for use outside src/oidc/.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "http/client.hpp"
+#include "jose/jwk.hpp"
+#include "oidc/oidc_client.hpp"
+
+namespace gatehouse::oidc {
+
+using JwksPtr = std::shared_ptr<const jose::Jwks>;
+using MetadataPtr = std::shared_ptr<const ProviderMetadata>;
+
+struct OidcClient::State {
+  boost::asio::any_io_executor executor;
+  ClientSettings settings;
+  Clock clock;
+  bool allow_http = false;  // the authority is loopback: a dev IdP may speak plain http
+
+  mutable std::mutex mutex;  // guards everything below; never held across a co_await
+  MetadataPtr metadata;      // written once, so metadata() can hand out a reference
+  JwksPtr jwks;              // replaced whole; exchanges keep the snapshot they started with
+  std::optional<Timestamp> last_refetch;  // for an unknown kid
+  bool refetch_in_flight = false;
+
+  std::pair<MetadataPtr, JwksPtr> snapshot() const {
+    std::lock_guard lock(mutex);
+    return {metadata, jwks};
+  }
+};
+
+// Every failure the client returns is logged here too, so callers that only count failures (the
+// token revoker) still leave a reason in the log.
+inline Failure logged(Failure failure) {
+  spdlog::warn("oidc: {}", failure.detail);
+  return failure;
+}
+
+// A request to one of the provider's endpoints: its timeout and CA, JSON accepted.
+inline http::ClientRequest provider_request(const OidcClient::State& s, std::string url) {
+  http::ClientRequest request;
+  request.url = std::move(url);
+  request.timeout = s.settings.http_timeout;
+  request.ca_file = s.settings.ca_file;
+  request.headers.emplace_back("Accept", "application/json");
+  return request;
+}
+
+// provider_keys.cpp: the JWKS to retry a token naming an unknown kid with, or nullptr (another
+// exchange's refetch is reused; a fresh one at most every kJwksRefetchInterval).
+boost::asio::awaitable<JwksPtr> jwks_for_unknown_kid(std::shared_ptr<OidcClient::State> s,
+                                                     JwksPtr used);
+
+}  // namespace gatehouse::oidc
