@@ -1,6 +1,7 @@
 // File and environment → Config. Every path returns problems; nothing the user wrote throws.
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
+#include "config/file_reading.hpp"
 #include "config/schema.hpp"
 #include "config/text.hpp"
 
@@ -8,16 +9,14 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <iterator>
-#include <system_error>
 #include <tuple>
 
 namespace gatehouse::config {
 namespace {
 
 // Far beyond any real config; keeps a wrong path (a log file, /dev/zero) from eating memory.
-constexpr std::uintmax_t max_file_size = 1024 * 1024;
+constexpr std::size_t max_file_size = 1024 * 1024;
 
 std::string location_of(const toml::source_region& region, std::string_view source_name) {
   return std::string(source_name) + ":" + std::to_string(region.begin.line) + ":" +
@@ -272,21 +271,9 @@ LoadResult load_config_from_string(std::string_view toml, const Environment& env
 
 LoadResult load_config(const std::optional<std::filesystem::path>& file, const Environment& env) {
   if (!file) return load({}, "<none>", env, std::nullopt);
-  std::error_code ec;
-  const auto status = std::filesystem::status(*file, ec);
-  if (!std::filesystem::exists(status)) return file_error(*file, "config file not found");
-  if (std::filesystem::is_directory(status))
-    return file_error(*file, "config file is a directory, not a file");
-  std::ifstream in(*file, std::ios::binary);
-  if (!in) return file_error(*file, "cannot open config file for reading");
-  std::string text;
-  text.resize(max_file_size + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return file_error(*file, "cannot read config file");
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > max_file_size)
-    return file_error(*file, "config file is larger than 1 MiB; is this the right file?");
-  return load(text, file->string(), env, status.permissions());
+  auto contents = read_small_file(*file, max_file_size);
+  if (!contents.text) return file_error(*file, "config file " + contents.problem);
+  return load(*contents.text, file->string(), env, contents.permissions);
 }
 
 }  // namespace gatehouse::config

@@ -1,5 +1,6 @@
 // Rules that need more than one value's syntax: ranges, cross-setting rules, files on disk.
 #include "config/diagnostics.hpp"
+#include "config/file_reading.hpp"
 #include "config/text.hpp"
 
 #include <gatehouse/session/user_session_validation.hpp>
@@ -43,16 +44,15 @@ bool is_scope_token(std::string_view scope) {
   });
 }
 
+// PEM certificates and keys: read the way the config file is (never blocking on a FIFO, a loop
+// named as such), so what fails here is what would fail at start-up.
 void check_readable_file(Diagnostics& d, const std::string& setting,
                          const std::filesystem::path& path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (!std::filesystem::exists(status))
-    d.error(setting, "file " + quote_for_message(path.string(), 200) + " does not exist");
-  else if (!std::filesystem::is_regular_file(status))
-    d.error(setting, quote_for_message(path.string(), 200) + " is not a regular file");
-  else if (!std::ifstream(path))
-    d.error(setting, "file " + quote_for_message(path.string(), 200) + " is not readable");
+  constexpr std::size_t max_pem_bytes = 1024 * 1024;
+  const auto read = read_small_file(path, max_pem_bytes);
+  if (read.text) return;
+  const auto name = quote_for_message(path.string(), 200);
+  d.error(setting, read.missing ? "file " + name + " does not exist" : name + " " + read.problem);
 }
 
 void validate_server(const ServerConfig& s, Diagnostics& d) {

@@ -1,5 +1,7 @@
 #include "crypto/key_ring_file.hpp"
 
+#include "posix/unique_fd.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -116,15 +118,13 @@ std::string key_ring_to_json(const KeyRingData& data) {
 }
 
 std::optional<std::string> read_key_ring_file(const std::filesystem::path& file) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  // O_NONBLOCK: a FIFO at keys.path must not hang start-up (it is refused as not regular below).
+  const posix::UniqueFd opened(::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!opened) {
     if (errno == ENOENT) return std::nullopt;
     io_error("cannot open", file, errno);
   }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
+  const int fd = opened.get();
   struct stat st {};
   if (::fstat(fd, &st) != 0) io_error("cannot stat", file, errno);
   if (!S_ISREG(st.st_mode))

@@ -15,6 +15,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
+
 namespace gatehouse::http::detail {
 namespace {
 
@@ -76,6 +78,33 @@ asio::awaitable<void> refuse(Stream& stream, beast::flat_buffer& buffer,
   }
 }
 
+// Reads until the parser has a checked head (true), or answers a refused head or gives up on a
+// silent peer (false: close). Not Beast's async_read_header: feed_head must see the raw bytes.
+template <class Stream>
+asio::awaitable<bool> read_head(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+                                const ServerOptions& options, const ParseLimits& limits) {
+  for (std::size_t consumed = 0;;) {
+    const auto data = buffer.data();
+    const auto step =
+        feed_head(parser, {static_cast<const char*>(data.data()), data.size()}, consumed, limits);
+    buffer.consume(step.consumed);
+    consumed += step.consumed;
+    if (step.error) {
+      co_await refuse(stream, buffer, options, *step.error);
+      co_return false;
+    }
+    if (step.done) co_return true;
+    const std::size_t room = std::min(kReadChunk, buffer.max_size() - buffer.size());
+    if (room == 0) {  // the header limit is below the buffer's size, so this is only a guard
+      co_await refuse(stream, buffer, options, RequestError{431, "request header too large"});
+      co_return false;
+    }
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(room), kAwait);
+    if (ec) co_return false;  // closed, reset, timed out or shut down mid-head: nobody to answer
+    buffer.commit(n);
+  }
+}
+
 template <class Stream>
 asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, Stream& stream,
                                      const std::string& remote) {
@@ -96,16 +125,8 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
     tcp_layer.expires_after(options.read_timeout);  // the whole head, against slow senders
     RequestParser parser;
     configure(parser, limits);
-    auto [head_ec, head_n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
-    if (head_ec) {
-      if (auto error = error_for(head_ec)) co_await refuse(stream, buffer, options, *error);
-      co_return;
-    }
+    if (!co_await read_head(stream, buffer, parser, options, limits)) co_return;
     slot.idle = false;
-    if (auto error = check_head(parser.get())) {
-      co_await refuse(stream, buffer, options, *error);
-      co_return;
-    }
     if (!parser.is_done()) {
       if (parser.get().version() == 11 &&
           iequals(parser.get()[bhttp::field::expect], "100-continue")) {

@@ -17,7 +17,8 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
   std::string method;     // as sent, e.g. "GET"
-  std::string target;     // raw request-target, e.g. "/a%20b?x=1"
+  std::string target;     // request-target in origin form as sent, e.g. "/a%20b?x=1" (an
+                          // absolute-form target is reduced to its path and query)
   std::string path;       // percent-decoded path, no query; never contains NUL
   std::string query;      // raw (still encoded) query, without '?'
   unsigned version = 11;  // 10 or 11

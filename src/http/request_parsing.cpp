@@ -1,12 +1,17 @@
 #include "http/detail/beast_parsing.hpp"
 
 #include <boost/beast/http/error.hpp>
+#include <boost/url/authority_view.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/scheme.hpp>
 
 #include <algorithm>
+#include <variant>
 
 namespace gatehouse::http {
 namespace detail {
 namespace bhttp = boost::beast::http;
+namespace urls = boost::urls;
 
 namespace {
 
@@ -24,12 +29,119 @@ std::size_t count(const BeastRequest& head, bhttp::field f) {
   return static_cast<std::size_t>(std::distance(range.first, range.second));
 }
 
+std::string_view view(urls::string_view s) {
+  return {s.data(), s.size()};
+}
+
+// RFC 9112 3.2: Host = uri-host [ ":" port ], an RFC 3986 authority without userinfo. Stricter
+// than the grammar where that costs no real client: the host may not be empty (an empty Host
+// goes with targets that have no authority, which we refuse anyway), IPvFuture is refused, and
+// a colon must be followed by a port number.
+std::optional<urls::authority_view> host_and_port(std::string_view text) {
+  auto authority = urls::parse_authority(urls::string_view(text.data(), text.size()));
+  if (!authority || authority->has_userinfo() || authority->encoded_host().empty())
+    return std::nullopt;
+  const auto type = authority->host_type();
+  if (type != urls::host_type::name && type != urls::host_type::ipv4 &&
+      type != urls::host_type::ipv6)
+    return std::nullopt;
+  if (authority->has_port()) {
+    const std::string_view port = view(authority->port());
+    if (port.empty() || port.size() > 5) return std::nullopt;
+    unsigned long number = 0;
+    for (char c : port) number = number * 10 + static_cast<unsigned long>(c - '0');
+    if (number > 65535) return std::nullopt;
+  }
+  return *authority;
+}
+
+// The request-target once checked, as views into it (or into static text).
+struct Target {
+  std::string_view path;                      // still percent-encoded; starts with '/'
+  std::optional<std::string_view> query;      // still encoded, without the '?'
+  std::optional<std::string_view> authority;  // absolute-form only: it replaces Host
+};
+
+// RFC 9112 3.2: origin-form, and absolute-form (which a server must accept, 3.2.2) for http and
+// https. The other two forms ask for a proxy or the whole server, neither of which we are.
+// Whose authority an absolute-form names is routing's business, not the parser's.
+std::variant<Target, RequestError> parse_target(bhttp::verb method, std::string_view target) {
+  if (method == bhttp::verb::connect) return bad("CONNECT is not supported: not a proxy");
+  if (target.find('#') != std::string_view::npos) return bad("fragment in request target");
+  Target t;
+  if (target.starts_with('/')) {
+    const auto q = target.find('?');
+    t.path = target.substr(0, q);
+    if (q != std::string_view::npos) t.query = target.substr(q + 1);
+  } else if (target == "*") {
+    return bad(method == bhttp::verb::options ? "OPTIONS * is not supported"
+                                              : "request target * is only for OPTIONS");
+  } else {
+    const auto uri = urls::parse_absolute_uri(urls::string_view(target.data(), target.size()));
+    const bool web =
+        uri && (uri->scheme_id() == urls::scheme::http || uri->scheme_id() == urls::scheme::https);
+    if (!web) {
+      // "example.com:443" is also an absolute URI, of scheme "example.com".
+      if (const auto a = host_and_port(target); a && a->has_port())
+        return bad("authority-form request target is only for CONNECT");
+      return bad(uri ? "absolute-form request target must be http or https"
+                     : "malformed request target");
+    }
+    if (!uri->has_authority() || !host_and_port(view(uri->encoded_authority())))
+      return bad("absolute-form request target without a valid host[:port]");
+    t.authority = view(uri->encoded_authority());
+    t.path = uri->encoded_path().empty() ? std::string_view("/") : view(uri->encoded_path());
+    if (uri->has_query()) t.query = view(uri->encoded_query());
+  }
+  if (!percent_decode(t.path)) return bad("invalid request path");
+  return t;
+}
+
+// RFC 9112 5.2: a line of the head that starts with SP or HTAB continues the one before
+// (obs-fold). Beast joins such lines silently, but a front proxy that does not would see other
+// headers than we do ("Host: x" + " Content-Length: 5"), so we refuse them. Beast takes a field
+// and its continuation lines in one piece, so a piece needs only `at_line_start` (it is not the
+// first piece of the head) from the pieces before it.
+bool has_folded_line(std::string_view piece, bool at_line_start) {
+  const auto whitespace = [](char c) { return c == ' ' || c == '\t'; };
+  if (at_line_start && !piece.empty() && whitespace(piece.front())) return true;
+  for (auto nl = piece.find('\n'); nl != std::string_view::npos; nl = piece.find('\n', nl + 1))
+    if (nl + 1 < piece.size() && whitespace(piece[nl + 1])) return true;
+  return false;
+}
+
 }  // namespace
 
 void configure(RequestParser& parser, const ParseLimits& limits) {
   parser.header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
   parser.body_limit(limits.max_body_bytes);
+}
+
+HeadStep feed_head(RequestParser& parser, std::string_view bytes, std::size_t consumed_before,
+                   const ParseLimits& limits) {
+  parser.eager(false);  // stop after the head, to check it before reading any body
+  HeadStep step;
+  boost::system::error_code ec;
+  step.consumed = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
+  if (has_folded_line(bytes.substr(0, step.consumed), consumed_before > 0)) {
+    step.error = bad("obsolete line folding in header");
+    return step;
+  }
+  // Beast bounds each put, not their sum: a head that arrives in pieces could grow past it.
+  if (consumed_before + step.consumed > limits.max_header_bytes) {
+    step.error = RequestError{431, "request header too large"};
+    return step;
+  }
+  if (ec == bhttp::error::need_more) return step;
+  if (ec) {
+    step.error = error_for(ec).value_or(bad("malformed request"));
+    return step;
+  }
+  if (!parser.is_header_done()) return step;
+  step.error = check_head(parser.get());
+  step.done = !step.error;
+  return step;
 }
 
 std::optional<RequestError> check_head(const BeastRequest& head) {
@@ -49,14 +161,15 @@ std::optional<RequestError> check_head(const BeastRequest& head) {
   if (cl == 1 && !all_digits(head[bhttp::field::content_length]))
     return bad("invalid Content-Length");
 
+  // RFC 9112 3.2. Checked even when an absolute-form target overrides it (3.2.2): whatever
+  // stands in front of us may route on it.
   const auto hosts = count(head, bhttp::field::host);
-  if (hosts > 1 || (head.version() == 11 && hosts == 0)) return bad("missing or duplicate Host");
+  if (hosts > 1) return bad("duplicate Host");
+  if (hosts == 0 && head.version() == 11) return bad("missing Host");
+  if (hosts == 1 && !host_and_port(head[bhttp::field::host])) return bad("invalid Host");
 
-  // Origin-form only: we are not a forward proxy, and "*" (OPTIONS) has no use here.
-  const std::string_view target = head.target();
-  if (target.empty() || target.front() != '/') return bad("request target not in origin form");
-  if (target.find('#') != std::string_view::npos) return bad("fragment in request target");
-  if (!percent_decode(target.substr(0, target.find('?')))) return bad("invalid request path");
+  auto target = parse_target(head.method(), head.target());
+  if (auto* error = std::get_if<RequestError>(&target)) return std::move(*error);
   return std::nullopt;
 }
 
@@ -73,15 +186,29 @@ std::optional<RequestError> error_for(const boost::system::error_code& ec) {
 Request to_request(BeastRequest&& message, std::string remote_address) {
   Request r;
   r.method = std::string(message.method_string());
-  r.target = std::string(message.target());
-  const std::string_view target = r.target;
-  const auto q = target.find('?');
-  r.path = percent_decode(target.substr(0, q)).value_or("");
-  if (q != std::string_view::npos) r.query = std::string(target.substr(q + 1));
+  std::optional<std::string> authority;
+  const auto parsed = parse_target(message.method(), message.target());
+  if (const auto* t = std::get_if<Target>(&parsed)) {
+    r.path = percent_decode(t->path).value_or("");
+    if (t->query) r.query = std::string(*t->query);
+    if (t->authority) {
+      authority = std::string(*t->authority);
+      r.target = std::string(t->path) + (t->query ? "?" + r.query : "");
+    } else {
+      r.target = std::string(message.target());
+    }
+  }
   r.version = message.version();
   r.keep_alive = message.keep_alive();
-  r.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
-  for (const auto& f : message) r.headers.emplace_back(f.name_string(), f.value());
+  r.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())) + 1);
+  bool host_seen = false;
+  for (const auto& f : message) {
+    const bool host = f.name() == bhttp::field::host;
+    host_seen = host_seen || host;
+    r.headers.emplace_back(f.name_string(),
+                           host && authority ? *authority : std::string(f.value()));
+  }
+  if (authority && !host_seen) r.headers.emplace_back("Host", *authority);
   r.body = std::move(message.body());
   r.remote_address = std::move(remote_address);
   return r;
@@ -92,10 +219,19 @@ Request to_request(BeastRequest&& message, std::string remote_address) {
 ParseOutcome parse_request(std::string_view bytes, const ParseLimits& limits) {
   detail::RequestParser parser;
   detail::configure(parser, limits);
-  parser.eager(false);  // stop after the head, as the server does, to check it before the body
   ParseOutcome out;
+  for (;;) {
+    const auto step = detail::feed_head(parser, bytes.substr(out.consumed), out.consumed, limits);
+    out.consumed += step.consumed;
+    if (step.error) {
+      out.error = step.error;
+      return out;
+    }
+    if (step.done) break;
+    if (step.consumed == 0) return out;  // the input ends before the head does
+  }
+  parser.eager(true);
   while (!parser.is_done()) {
-    const bool head_was_done = parser.is_header_done();
     boost::system::error_code ec;
     const auto rest = bytes.substr(out.consumed);
     const auto n = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
@@ -108,15 +244,7 @@ ParseOutcome parse_request(std::string_view bytes, const ParseLimits& limits) {
       out.error = detail::error_for(ec).value_or(RequestError{400, "malformed request"});
       return out;
     }
-    if (!head_was_done && parser.is_header_done()) {
-      if (auto e = detail::check_head(parser.get())) {
-        out.error = std::move(e);
-        return out;
-      }
-      parser.eager(true);
-    } else if (n == 0) {
-      return out;  // no progress without an error: treat as incomplete rather than spin
-    }
+    if (n == 0) return out;  // no progress without an error: treat as incomplete rather than spin
   }
   out.request = detail::to_request(parser.release(), "");
   return out;

@@ -1,5 +1,7 @@
 #include "http/static_files.hpp"
 
+#include "posix/unique_fd.hpp"
+
 #include "http/detail/static_file_cache.hpp"
 #include "http/http_date.hpp"
 
@@ -71,20 +73,7 @@ std::optional<fs::path> real_path(const fs::path& p) {
   return fs::path(resolved.get());
 }
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
+using FileDescriptor = posix::UniqueFd;
 
 // Opens a canonical path (realpath's answer: no symlink in it) without following any symlink
 // swapped into it since, so what is read is what was checked. O_NONBLOCK: a FIFO must not hang.

@@ -5,7 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <future>
 
 namespace gatehouse::config {
 namespace {
@@ -291,6 +300,80 @@ TEST(LoadConfig, MissingFileIsAnErrorNamingThePath) {
   result = load_config(dir.path(), {});
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_TRUE(contains(result.errors[0].to_string(), "is a directory"));
+}
+
+// Each failure named, not guessed from a stat() that failed: a loop is not "not found".
+TEST(LoadConfig, FileProblemsAreNamed) {
+  gatehouse::testing::TempDir dir;
+  std::filesystem::create_symlink("loop-b.toml", dir.path() / "loop-a.toml");
+  std::filesystem::create_symlink("loop-a.toml", dir.path() / "loop-b.toml");
+  std::filesystem::create_symlink("gone.toml", dir.path() / "dangling.toml");
+  std::ofstream(dir.file("plain.toml")) << minimal_toml;
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {dir.file("loop-a.toml"), "config file cannot be opened: too many levels of symbolic links"},
+      {dir.file("dangling.toml"), "config file is a symbolic link to a file that does not exist"},
+      {dir.file("plain.toml") + "/x", "config file cannot be opened: not a directory"},
+      {dir.path().string(), "config file is a directory, not a regular file"},
+      {"/dev/null", "config file is a character device, not a regular file"},
+  };
+  for (const auto& [path, message] : expected) {
+    auto result = load_config(path, {});
+    ASSERT_EQ(result.errors.size(), 1u) << path;
+    EXPECT_EQ(result.errors[0].to_string(), path + ": " + message);
+  }
+}
+
+TEST(LoadConfig, SymlinkToAFileIsFollowed) {
+  gatehouse::testing::TempDir dir;
+  std::ofstream(dir.file("real.toml")) << minimal_toml;
+  std::filesystem::create_symlink("real.toml", dir.path() / "link.toml");
+  auto result = load_config(dir.path() / "link.toml", {});
+  EXPECT_TRUE(result.ok()) << all_problems(result.errors);
+}
+
+// Opening a FIFO for reading waits for a writer: the loader must answer without one.
+TEST(LoadConfig, FifoIsRefusedWithoutWaitingForAWriter) {
+  gatehouse::testing::TempDir dir;
+  const auto fifo = dir.file("fifo.toml");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  auto loading = std::async(std::launch::async, [&] { return load_config(fifo, {}); });
+  if (loading.wait_for(5s) != std::future_status::ready) {
+    const int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // lets the loader finish
+    loading.wait();
+    if (writer >= 0) ::close(writer);
+    FAIL() << "load_config blocked on a FIFO";
+  }
+  auto result = loading.get();
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].to_string(), fifo + ": config file is a FIFO, not a regular file");
+}
+
+TEST(LoadConfig, SocketIsRefused) {
+  gatehouse::testing::TempDir dir;
+  const auto path = dir.file("socket.toml");
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof address.sun_path);
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0)
+      << std::strerror(errno);
+  auto result = load_config(path, {});
+  ::close(fd);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].to_string(), path + ": config file is a socket, not a regular file");
+}
+
+TEST(LoadConfig, UnreadableFileSaysPermissionDenied) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
+  gatehouse::testing::TempDir dir;
+  std::ofstream(dir.file("secret.toml")) << minimal_toml;
+  std::filesystem::permissions(dir.file("secret.toml"), std::filesystem::perms::none);
+  auto result = load_config(dir.path() / "secret.toml", {});
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].to_string(),
+            dir.file("secret.toml") + ": config file cannot be opened: permission denied");
 }
 
 TEST(LoadConfig, HugeFileIsRefused) {

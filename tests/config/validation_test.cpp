@@ -101,7 +101,7 @@ TEST(Validation, TlsFilesBothOrNeitherAndReadable) {
   expect_error("server", cert + "\ntls_key = \"" + dir.file("missing.pem") + "\"", "server.tls_key",
                "does not exist");
   expect_error("server", cert + "\ntls_key = \"" + dir.path().string() + "\"", "server.tls_key",
-               "is not a regular file");
+               "is a directory, not a regular file");
 }
 
 TEST(Validation, PositiveSizesAndTimeouts) {

@@ -7,7 +7,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <stdexcept>
+#include <thread>
 
 namespace gatehouse::http {
 namespace {
@@ -56,6 +60,44 @@ TEST(HttpServer, AnswersGetAndPost) {
   auto chunked = c.read_response();
   ASSERT_TRUE(chunked);
   EXPECT_EQ(body_of(*chunked), "POST /chunked q=- body=abcde");
+}
+
+boost::asio::awaitable<Response> show_target(Request& req) {
+  co_return text(
+      200, req.target + " " + req.path + " host=" + std::string(req.header("host").value_or("-")));
+}
+
+TEST(HttpServer, AbsoluteFormIsServedLikeOriginForm) {
+  ServerThread server(testing::local_options(), show_target);
+  RawConnection c(server.port());
+  const std::string origin = "127.0.0.1:" + std::to_string(server.port());
+  c.send("GET http://" + origin + "/bff/user?q=1 HTTP/1.1\r\nHost: " + origin + "\r\n\r\n");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(status_of(*r), 200) << *r;
+  EXPECT_EQ(body_of(*r), "/bff/user?q=1 /bff/user host=" + origin);
+  // Another origin is not refused, only routed (on the path) like any request; Host follows
+  // the target, as RFC 9112 3.2.2 says.
+  c.send("GET http://other.example/x HTTP/1.1\r\nHost: " + origin + "\r\n\r\n");
+  auto other = c.read_response();
+  ASSERT_TRUE(other);
+  EXPECT_EQ(body_of(*other), "/x /x host=other.example");
+}
+
+// The fold arrives in a later TCP segment than the line it continues.
+TEST(HttpServer, FoldInALaterSegmentIsRefused) {
+  ServerThread server(testing::local_options(), echo);
+  RawConnection c(server.port());
+  int one = 1;
+  ::setsockopt(c.socket().native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c.send("POST / HTTP/1.1\r\nHost: x\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // lets the server read it alone
+  c.send(" Content-Length: 5\r\n\r\nhello");
+  auto r = c.read_until_close();
+  EXPECT_TRUE(r.closed);
+  EXPECT_EQ(status_of(r.bytes), 400) << r.bytes;
+  EXPECT_EQ(body_of(r.bytes), "obsolete line folding in header\n");
+  EXPECT_TRUE(has_header(r.bytes, "Connection: close"));
 }
 
 TEST(HttpServer, HeadHasLengthButNoBody) {

@@ -1,8 +1,8 @@
 // The gatehouse command line: --help, check-config on good and bad files, serve refusing a
 // bad file. No IdP needed. Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -76,6 +76,30 @@ describe('gatehouse command line', { skip: skipReason(), timeout: 60_000 }, () =
     const { code, output } = await run(['check-config', '--config', join(dir, 'nope.toml')], { cwd: dir });
     assert.notEqual(code, 0, output);
   });
+
+  // A FIFO with no writer used to hang both commands forever; each file problem gets its name.
+  const FILE_PROBLEMS = [
+    ['a FIFO', async () => { const p = join(dir, 'fifo.toml'); execFileSync('mkfifo', [p]); return p; },
+      /config file is a FIFO, not a regular file/],
+    ['a symlink loop', async () => {
+      await symlink('loop-b.toml', join(dir, 'loop-a.toml'));
+      await symlink('loop-a.toml', join(dir, 'loop-b.toml'));
+      return join(dir, 'loop-a.toml');
+    }, /too many levels of symbolic links/],
+    ['a character device', async () => '/dev/null', /config file is a character device, not a regular file/],
+  ];
+  for (const [what, make, message, options = {}] of FILE_PROBLEMS) {
+    test(`check-config and serve name the problem when --config is ${what}`, options, async () => {
+      const path = await make();
+      for (const command of ['check-config', 'serve']) {
+        const { code, output } = await run([command, '--config', path], { cwd: dir });
+        assert.notEqual(code, 0, `${command}: exit code 0:\n${output}`);
+        assert.notEqual(code, 'killed after 10 s', `${command} hung on ${what}:\n${output}`);
+        assert.match(output, message, `${command}:\n${output}`);
+        assert.ok(output.includes(path), `${command} does not name ${path}:\n${output}`);
+      }
+    });
+  }
 
   test('serve refuses a bad file quickly, naming the setting', async () => {
     const path = await write('bad-serve.toml', variant('server', 'listen', 8080));

@@ -84,13 +84,42 @@ describe('gatehouse HTTP surface', { skip: skipReason(), timeout: 120_000 }, () 
     ['whitespace before the header colon',
       'POST /bff/user HTTP/1.1\r\nHost: x\r\nContent-Length : 0\r\nConnection: close\r\n\r\n'],
     ['a garbage request line', 'GARBAGE\r\n\r\n'],
+    // A front proxy that does not unfold sees a Content-Length (and a second request in the
+    // body) that an unfolding server would ignore.
+    ['a folded header line (obs-fold)',
+      'POST /bff/user HTTP/1.1\r\nHost: x\r\n Content-Length: 33\r\n\r\nGET /bff/user HTTP/1.1\r\nHost: x\r\n\r\n', 'obsolete line folding'],
+    ['a Host with a path', 'GET /healthz HTTP/1.1\r\nHost: evil.example /x\r\nConnection: close\r\n\r\n', 'invalid Host'],
+    ['a Host with userinfo', 'GET /healthz HTTP/1.1\r\nHost: user@127.0.0.1\r\nConnection: close\r\n\r\n', 'invalid Host'],
+    ['two Host headers', 'GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n', 'duplicate Host'],
+    ['no Host on HTTP/1.1', 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n', 'missing Host'],
+    ['an absolute-form target that is not http(s)', 'GET ftp://127.0.0.1/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+    ['an absolute-form target with userinfo', 'GET http://u@127.0.0.1/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+    ['an authority-form target on GET', 'GET 127.0.0.1:443 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+    ['CONNECT', 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\nConnection: close\r\n\r\n'],
+    ['* on GET', 'GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
   ];
-  for (const [what, request] of FRAMING) {
+  for (const [what, request, reason] of FRAMING) {
     check(holder, `bad framing is refused with 400: ${what}`, async ({ env }) => {
       const res = await rawRequest(env.port, request);
       assertStatus(res.status, 400, `${JSON.stringify(request.split('\r\n\r\n')[0])}`, res.head);
+      assert.match(res.head, /\r\nconnection: close/i, res.head);
+      if (reason) assert.ok(res.body.includes(reason), `expected "${reason}" in the answer:\n${res.raw}`);
     });
   }
+
+  // RFC 9112 3.2.2: a server must accept absolute-form; it is then answered like origin-form.
+  check(holder, 'an absolute-form target for the gateway itself is served like origin-form', async ({ env }) => {
+    const origin = `127.0.0.1:${env.port}`;
+    const health = await rawRequest(env.port, `GET http://${origin}/healthz HTTP/1.1\r\nHost: ${origin}\r\nConnection: close\r\n\r\n`);
+    assertStatus(health.status, 200, `GET http://${origin}/healthz`, health.head);
+    for (const path of ['/bff/user', '/settings']) {
+      const plain = await rawRequest(env.port, `GET ${path} HTTP/1.1\r\nHost: ${origin}\r\nConnection: close\r\n\r\n`);
+      const absolute = await rawRequest(env.port, `GET http://${origin}${path} HTTP/1.1\r\nHost: ${origin}\r\nConnection: close\r\n\r\n`);
+      assert.notEqual(plain.status, 400, `GET ${path}: ${plain.head}`);
+      assertStatus(absolute.status, plain.status, `GET http://${origin}${path} (as GET ${path})`, absolute.head);
+      assert.equal(absolute.body, plain.body, `GET http://${origin}${path} answers as GET ${path}`);
+    }
+  });
 
   check(holder, 'a well-formed chunked request is still served (control)', async ({ env }) => {
     const res = await rawRequest(env.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n');
