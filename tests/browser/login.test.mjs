@@ -144,7 +144,10 @@ describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
   /** test() that skips without a gateway and adds the environment's logs to a failure. */
   const browserTest = (name, fn) => test(name, async (t) => {
     if (!base) {
-      t.skip(`no gateway to test: ${bin} does not exist (make build, or set GATEHOUSE_BIN) and GATEHOUSE_URL is not set`);
+      const why = `no gateway to test: ${bin} does not exist (make build, or set GATEHOUSE_BIN) and GATEHOUSE_URL is not set`;
+      // make test sets it: a broken build must fail here, never pass as skipped.
+      if (process.env.GATEHOUSE_REQUIRE_BIN === '1') throw new Error(why);
+      t.skip(why);
       return;
     }
     try {

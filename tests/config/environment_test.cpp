@@ -94,9 +94,18 @@ TEST(Environment, UnknownVariableInOurSectionsIsAnErrorWithSuggestion) {
 }
 
 TEST(Environment, OtherGatehouseVariablesAreIgnored) {
-  load_ok(minimal_toml, {{"GATEHOUSE_CONFIG", "/etc/gatehouse.toml"},
-                         {"GATEHOUSE_LOG_LEVEL", "debug"},
-                         {"PATH", "/usr/bin"}});
+  // Names outside our sections (the CLI's own, other programs') change nothing and say nothing.
+  const Environment stray{{"GATEHOUSE_CONFIG", "/etc/gatehouse.toml"},
+                          {"GATEHOUSE_LOG_LEVEL", "debug"},
+                          {"GATEHOUSE_BIN", "/usr/bin/gatehouse"},
+                          {"PATH", "/usr/bin"}};
+  const auto with_stray = load_config_from_string(minimal_toml, stray);
+  const auto without = load_config_from_string(minimal_toml, {});
+  ASSERT_TRUE(with_stray.ok()) << all_problems(with_stray.errors);
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(describe(*with_stray.config), describe(*without.config));
+  EXPECT_EQ(all_problems(with_stray.warnings), all_problems(without.warnings));
+  EXPECT_TRUE(with_stray.errors.empty());
 }
 
 TEST(Environment, ProcessEnvironmentKeepsOnlyGatehouseVariables) {

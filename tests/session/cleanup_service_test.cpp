@@ -10,6 +10,14 @@
 namespace gatehouse::testing {
 namespace {
 
+// Runs `io` until it has no work left, for at most `limit`; false when it was still busy (a loop
+// that never ends fails the test with a message instead of hanging until ctest's timeout).
+bool run_to_completion(boost::asio::io_context& io,
+                       std::chrono::seconds limit = std::chrono::seconds(10)) {
+  io.run_for(limit);
+  return io.stopped();
+}
+
 // Counts the service's cleanups and stops it after `stop_after` (pure scheduling logic).
 class CountingCleanup : public UserSessionStoreCleanup {
  public:
@@ -52,7 +60,7 @@ TEST(UserSessionCleanupService, RunsOnTheIntervalUntilStopped) {
     if (cleanup->runs == 3) service.stop();
   };
   service.start();
-  io.run();  // returns only once the loop has ended
+  ASSERT_TRUE(run_to_completion(io)) << "the loop still ran 10 s later: stop() did not end it";
   EXPECT_EQ(cleanup->runs, 3);
   EXPECT_EQ(cleanup->last_batch, 42u);
 }
@@ -64,7 +72,7 @@ TEST(UserSessionCleanupService, StopCancelsAPendingIntervalPromptly) {
                                     {.interval = std::chrono::hours(1)});
   service.start();
   boost::asio::post(io, [&] { service.stop(); });
-  io.run();  // would block for an hour if the timer were not cancelled
+  ASSERT_TRUE(run_to_completion(io)) << "stop() did not cancel the hour-long interval";
   EXPECT_EQ(cleanup->runs, 0);
 }
 
