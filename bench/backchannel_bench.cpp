@@ -132,33 +132,35 @@ struct Gateway {
   std::shared_ptr<SqliteUserSessionStore> store, replay_store;
   std::shared_ptr<const crypto::KeyRing> keys =
       std::make_shared<crypto::KeyRing>(crypto::KeyRing::generate());
-  std::shared_ptr<bff::TicketStore> tickets;
-  std::shared_ptr<bff::ReplayCache> replay;
+  std::shared_ptr<tickets::TicketStore> ticket_store;
+  std::shared_ptr<tickets::ReplayCache> replay;
   std::unique_ptr<bff::BffEndpoints> endpoints;
 
   Gateway(std::size_t n, const Provider& provider) : path(populated_database(n)) {
     store = std::make_shared<SqliteUserSessionStore>(
         SqliteUserSessionStoreOptions{.path = path, .partition = partition});
-    replay_store = std::make_shared<SqliteUserSessionStore>(
-        SqliteUserSessionStoreOptions{.path = path, .partition = bff::replay_partition(partition)});
-    tickets = std::make_shared<bff::TicketStore>(store, keys, bff::TicketStoreOptions{});
-    replay = std::make_shared<bff::ReplayCache>(replay_store);
+    // One engine for both partitions, as the gateway has it.
+    replay_store = std::dynamic_pointer_cast<SqliteUserSessionStore>(
+        store->open_partition(tickets::replay_partition(partition)));
+    ticket_store =
+        std::make_shared<tickets::TicketStore>(store, keys, tickets::TicketStoreOptions{});
+    replay = std::make_shared<tickets::ReplayCache>(replay_store);
     // No revoker: the refresh tokens are read (and decrypted) but not sent anywhere.
     bff::EndpointOptions o{"/bff", "http://127.0.0.1:8080", {"__Host-gatehouse", true, "Lax"}};
     o.logout_replay_cache = replay;
-    endpoints = std::make_unique<bff::BffEndpoints>(o, tickets, provider.client, keys);
+    endpoints = std::make_unique<bff::BffEndpoints>(o, ticket_store, provider.client, keys);
   }
 
   // Removes what the benchmarks left: jti records, and sessions of an aborted run.
   ~Gateway() {
     endpoints.reset();
     replay.reset();
-    tickets.reset();
+    ticket_store.reset();
     store.reset();
     replay_store.reset();
     sqlite3* db = open_raw(path);
     const auto sql = "DELETE FROM user_sessions WHERE partition_key = '" +
-                     bff::replay_partition(partition) + "'; DELETE FROM user_sessions WHERE " +
+                     tickets::replay_partition(partition) + "'; DELETE FROM user_sessions WHERE " +
                      "partition_key = '" + partition + "' AND subject_id >= '" + subject_prefix +
                      "' AND subject_id < 'bc-user.';";
     sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
@@ -174,20 +176,20 @@ struct SignedIn {
 SignedIn sign_in(boost::asio::io_context& io, Gateway& g) {
   const auto id = std::to_string(next_id.fetch_add(1));
   SignedIn s{subject_prefix + id, "bc-sid-" + id, {}};
-  bff::SessionTicket t;
+  tickets::SessionTicket t;
   t.claims = {{"sub", s.subject}, {"sid", s.sid}, {"name", "Bench User"}, {"email", "u@x.test"}};
   t.id_token.assign(900, 'i');
   t.access_token.assign(900, 'a');
   t.refresh_token = "rt-" + id;
   t.access_token_expires_at = 1'900'000'000;
-  auto issued = run(io, g.tickets->create(s.subject, s.sid, std::move(t)));
+  auto issued = run(io, g.ticket_store->create(s.subject, s.sid, std::move(t)));
   must(issued.has_value(), "sign in");
   s.handle = issued->handle;
   return s;
 }
 
 bool alive(boost::asio::io_context& io, Gateway& g, const SignedIn& s) {
-  auto loaded = run(io, g.tickets->load(s.handle, false));
+  auto loaded = run(io, g.ticket_store->load(s.handle, false));
   must(loaded.has_value(), "load");
   return loaded->has_value();
 }
@@ -259,7 +261,7 @@ void end_sessions(benchmark::State& state, Provider& p, Gateway& g) {
   for (auto _ : state) {
     const auto s = sign_in(p.io, g);
     UserSessionsFilter filter{.subject_id = s.subject, .session_id = s.sid};
-    auto [ended, took] = run(p.io, timed(g.tickets->end_sessions(std::move(filter))));
+    auto [ended, took] = run(p.io, timed(g.ticket_store->end_sessions(std::move(filter))));
     latencies.add(state, took);
     must(ended && ended->count == 1 && ended->refresh_tokens.size() == 1, "one session ended");
   }

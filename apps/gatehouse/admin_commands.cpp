@@ -1,9 +1,10 @@
 #include "admin_commands.hpp"
 
-#include <gatehouse/stores/sqlite_user_session_store.hpp>
+#include <gatehouse/bff_builder.hpp>
 
 #include "admin/session_json.hpp"
 #include "crypto/key_ring.hpp"
+#include "stores/configured_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,19 +25,25 @@ namespace {
 constexpr int exit_usage = 2;
 constexpr int exit_failure = 1;
 
-std::unique_ptr<SqliteUserSessionStore> open_store(const config::Config& c) {
-  if (c.session.store != config::StoreKind::sqlite) {
+// The configured store, through the builder like the gateway's; null (and a message) when it
+// cannot be opened or lives only inside a gateway process.
+std::optional<BffServices> open_store(const config::Config& c) {
+  if (!stores::is_shared_between_processes(c.session.store)) {
     std::cerr << "gatehouse: session commands need a persistent store; session.store is \""
               << config::to_string(c.session.store) << "\"\n";
-    return nullptr;
+    return std::nullopt;
   }
   try {
-    return std::make_unique<SqliteUserSessionStore>(SqliteUserSessionStoreOptions{
-        .path = c.session.sqlite_path.string(), .partition = c.session.partition});
+    BffBuilder builder;
+    builder.partition(c.session.partition);
+    stores::add_configured_store(builder, c.session);
+    return builder.build();
   } catch (const StoreOpenError& e) {
     std::cerr << "gatehouse: " << e.what() << "\n";
-    return nullptr;
+  } catch (const std::exception& e) {
+    std::cerr << "gatehouse: session store: " << e.what() << "\n";
   }
+  return std::nullopt;
 }
 
 template <class T>
@@ -106,11 +113,12 @@ void say_cut(std::size_t limit) {
 }
 
 // Every session of the partition, a page at a time, each page printed before the next is read.
-boost::asio::awaitable<int> list_every_session(SqliteUserSessionStore& store, SessionPrinter& out,
+boost::asio::awaitable<int> list_every_session(UserSessionStoreListing& store, SessionPrinter& out,
                                                std::optional<std::size_t> limit) {
-  SqliteUserSessionStore::ListPage page{.limit = SqliteUserSessionStore::max_page_size};
+  constexpr auto max_limit = UserSessionPageRequest::max_limit;
+  UserSessionPageRequest page{.limit = max_limit};
   for (;;) {
-    if (limit) page.limit = std::min(SqliteUserSessionStore::max_page_size, *limit - out.count());
+    if (limit) page.limit = std::min(max_limit, *limit - out.count());
     auto found = co_await store.list_user_sessions(page);
     if (!found) {
       std::fflush(stdout);
@@ -134,13 +142,20 @@ boost::asio::awaitable<int> list_every_session(SqliteUserSessionStore& store, Se
 }  // namespace
 
 int sessions_list(const config::Config& config, const SessionSelection& selection) {
-  auto store = open_store(config);
-  if (!store) return exit_failure;
+  auto services = open_store(config);
+  if (!services) return exit_failure;
   boost::asio::io_context io;
   SessionPrinter out(selection.format);
-  if (!has_filter(selection)) return wait(io, list_every_session(*store, out, selection.limit));
+  if (!has_filter(selection)) {
+    if (!services->listing) {
+      std::cerr << "gatehouse: this session store cannot list every session; filter by --sub or "
+                   "--sid\n";
+      return exit_usage;
+    }
+    return wait(io, list_every_session(*services->listing, out, selection.limit));
+  }
   UserSessionsFilter filter{selection.subject_id, selection.session_id};
-  auto found = wait(io, store->get_user_sessions(filter));
+  auto found = wait(io, services->store->get_user_sessions(filter));
   if (!found) {
     std::cerr << "gatehouse: cannot read sessions: " << found.error().message() << "\n";
     return exit_failure;
@@ -159,11 +174,11 @@ int sessions_revoke(const config::Config& config, const SessionSelection& select
     return exit_usage;
   }
   if (selection.all_expired) return sessions_cleanup(config);
-  auto store = open_store(config);
-  if (!store) return exit_failure;
+  auto services = open_store(config);
+  if (!services) return exit_failure;
   boost::asio::io_context io;
   UserSessionsFilter filter{selection.subject_id, selection.session_id};
-  auto removed = wait(io, store->delete_user_sessions(filter));
+  auto removed = wait(io, services->store->delete_user_sessions(filter));
   if (!removed) {
     std::cerr << "gatehouse: cannot revoke sessions: " << removed.error().message() << "\n";
     return exit_failure;
@@ -173,8 +188,12 @@ int sessions_revoke(const config::Config& config, const SessionSelection& select
 }
 
 int sessions_cleanup(const config::Config& config) {
-  auto store = open_store(config);
-  if (!store) return exit_failure;
+  auto services = open_store(config);
+  if (!services) return exit_failure;
+  if (!services->cleanup) {
+    std::cerr << "gatehouse: this session store has no cleanup of expired sessions\n";
+    return exit_failure;
+  }
   boost::asio::io_context io;
   const bool terminal = isatty(STDERR_FILENO) == 1;
   const auto started = std::chrono::steady_clock::now();
@@ -196,7 +215,7 @@ int sessions_cleanup(const config::Config& config) {
   auto cleanup = [&]() -> boost::asio::awaitable<StoreResult<std::size_t>> {
     DeleteExpiredOptions options{.batch_size =
                                      static_cast<std::size_t>(config.session.cleanup_batch)};
-    auto r = co_await store->delete_expired_sessions(options);
+    auto r = co_await services->cleanup->delete_expired_sessions(options);
     finished = true;
     ticker.cancel();
     co_return r;

@@ -1,24 +1,15 @@
 #include "map_user_session_store.hpp"
 
+#include <gatehouse/session/store_support.hpp>
 #include <gatehouse/session/user_session_validation.hpp>
-
-#include <boost/asio/this_coro.hpp>
 
 namespace example {
 
 using gatehouse::StoreErrc;
 using gatehouse::StoreResult;
 using gatehouse::UserSession;
-
-namespace {
-
 // The spec's CancellationToken: Asio's per-operation cancellation of the awaiting coroutine.
-boost::asio::awaitable<bool> cancelled() {
-  auto state = co_await boost::asio::this_coro::cancellation_state;
-  co_return state.cancelled() != boost::asio::cancellation_type::none;
-}
-
-}  // namespace
+using gatehouse::cancellation_requested;
 
 MapUserSessionStore::MapUserSessionStore(const gatehouse::UserSessionStoreContext& context,
                                          std::shared_ptr<MapBackend> backend)
@@ -43,7 +34,7 @@ bool MapUserSessionStore::sid_taken(const std::optional<std::string>& sid,
 boost::asio::awaitable<StoreResult<std::optional<UserSession>>>
 MapUserSessionStore::get_user_session(std::string key) {
   if (auto ec = gatehouse::validate_key(key)) co_return ec;
-  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(backend_->mutex);
   auto it = backend_->rows.find({context_.partition, key});
   if (it == backend_->rows.end()) co_return std::optional<UserSession>{};
@@ -53,7 +44,7 @@ MapUserSessionStore::get_user_session(std::string key) {
 boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::create_user_session(
     UserSession session) {
   if (auto ec = gatehouse::validate_new_session(session, context_.partition)) co_return ec;
-  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   session.partition_key = context_.partition;
   std::lock_guard lock(backend_->mutex);
   if (sid_taken(session.session_id, session.key)) co_return StoreErrc::conflict;
@@ -66,25 +57,19 @@ boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::update_user_sessi
     std::string key, gatehouse::UserSessionUpdate update) {
   if (auto ec = gatehouse::validate_key(key)) co_return ec;
   if (auto ec = gatehouse::validate_update(update)) co_return ec;
-  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(backend_->mutex);
   auto it = backend_->rows.find({context_.partition, key});
   if (it == backend_->rows.end()) co_return StoreErrc::not_found;  // never re-create
   if (sid_taken(update.session_id, key)) co_return StoreErrc::conflict;
-  auto& s = it->second;
-  s.subject_id = std::move(update.subject_id);
-  s.session_id = std::move(update.session_id);
-  s.created = update.created;
-  s.renewed = update.renewed;
-  s.expires = update.expires;
-  s.ticket = std::move(update.ticket);
+  gatehouse::apply_update(it->second, std::move(update));
   co_return boost::system::result<void>{};
 }
 
 boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::delete_user_session(
     std::string key) {
   if (auto ec = gatehouse::validate_key(key)) co_return ec;
-  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(backend_->mutex);
   backend_->rows.erase({context_.partition, key});
   co_return boost::system::result<void>{};
@@ -93,7 +78,7 @@ boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::delete_user_sessi
 boost::asio::awaitable<StoreResult<std::vector<UserSession>>>
 MapUserSessionStore::get_user_sessions(gatehouse::UserSessionsFilter filter) {
   if (auto ec = gatehouse::validate_filter(filter)) co_return ec;
-  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(backend_->mutex);
   std::vector<UserSession> found;
   for (const auto& [id, s] : backend_->rows)
@@ -104,7 +89,7 @@ MapUserSessionStore::get_user_sessions(gatehouse::UserSessionsFilter filter) {
 boost::asio::awaitable<StoreResult<std::size_t>> MapUserSessionStore::delete_user_sessions(
     gatehouse::UserSessionsFilter filter) {
   if (auto ec = gatehouse::validate_filter(filter)) co_return ec;
-  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(backend_->mutex);
   std::size_t removed =
       std::erase_if(backend_->rows, [&](const auto& row) { return matches(row.second, filter); });
@@ -114,7 +99,7 @@ boost::asio::awaitable<StoreResult<std::size_t>> MapUserSessionStore::delete_use
 boost::asio::awaitable<StoreResult<std::size_t>> MapUserSessionStore::delete_expired_sessions(
     gatehouse::DeleteExpiredOptions options) {
   if (options.batch_size == 0) co_return StoreErrc::invalid_argument;
-  if (co_await cancelled()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   const auto now = context_.clock();
   std::lock_guard lock(backend_->mutex);
   std::size_t removed = std::erase_if(backend_->rows, [&](const auto& row) {
@@ -122,6 +107,24 @@ boost::asio::awaitable<StoreResult<std::size_t>> MapUserSessionStore::delete_exp
     return s.partition_key == context_.partition && s.expires && *s.expires < now;
   });
   co_return removed;
+}
+
+boost::asio::awaitable<StoreResult<gatehouse::UserSessionPage>>
+MapUserSessionStore::list_user_sessions(gatehouse::UserSessionPageRequest page) {
+  if (auto ec = gatehouse::validate_page_request(page)) co_return ec;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
+  std::lock_guard lock(backend_->mutex);
+  // The map is ordered by (partition, key); keys are never empty, so "" starts the partition.
+  auto it = backend_->rows.upper_bound({context_.partition, page.after.value_or("")});
+  gatehouse::UserSessionPage out;
+  for (; it != backend_->rows.end() && it->first.first == context_.partition; ++it) {
+    if (out.sessions.size() == page.limit) {
+      out.next = out.sessions.back().key;
+      break;
+    }
+    out.sessions.push_back(it->second);
+  }
+  co_return out;
 }
 
 }  // namespace example

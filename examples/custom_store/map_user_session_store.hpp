@@ -1,5 +1,6 @@
 // An example of a store an application writes itself: sessions in a std::map guarded by a mutex.
-// It shows the whole contract a store must keep; register it with
+// It shows the whole contract a store must keep, and two of the optional abilities (cleanup and
+// listing); register it with
 //   builder.add_server_side_sessions<example::MapUserSessionStore>(backend);
 #pragma once
 
@@ -20,7 +21,8 @@ struct MapBackend {
 };
 
 class MapUserSessionStore final : public gatehouse::UserSessionStore,
-                                  public gatehouse::UserSessionStoreCleanup {
+                                  public gatehouse::UserSessionStoreCleanup,
+                                  public gatehouse::UserSessionStoreListing {
  public:
   // The builder passes its context (partition, clock) first, then our own arguments.
   MapUserSessionStore(const gatehouse::UserSessionStoreContext& context,
@@ -40,6 +42,8 @@ class MapUserSessionStore final : public gatehouse::UserSessionStore,
       gatehouse::UserSessionsFilter filter) override;
   boost::asio::awaitable<gatehouse::StoreResult<std::size_t>> delete_expired_sessions(
       gatehouse::DeleteExpiredOptions options) override;
+  boost::asio::awaitable<gatehouse::StoreResult<gatehouse::UserSessionPage>> list_user_sessions(
+      gatehouse::UserSessionPageRequest page) override;
 
  private:
   bool matches(const gatehouse::UserSession& s, const gatehouse::UserSessionsFilter& f) const;

@@ -7,7 +7,12 @@
 //
 // A store whose constructor takes `const UserSessionStoreContext&` first gets the builder's
 // partition and clock there, followed by `args...`; otherwise it is built from `args...` alone.
-// A store that also implements UserSessionStoreCleanup is used for expiry cleanup.
+// The built-in stores register the same way:
+//   builder.add_server_side_sessions<gatehouse::SqliteUserSessionStore>("sessions.db");
+//   builder.add_server_side_sessions<gatehouse::InMemoryUserSessionStore>();
+// A store that also implements UserSessionStoreCleanup is used for expiry cleanup, one that
+// implements UserSessionStoreListing for operators' listings, and one that implements
+// UserSessionStorePartitions serves the gateway's other partitions from the same engine.
 #pragma once
 
 #include <gatehouse/session/cleanup_service.hpp>
@@ -27,10 +32,13 @@ struct BffServices {
   UserSessionStoreContext context;
   std::shared_ptr<UserSessionStore> store;
   std::shared_ptr<UserSessionStoreCleanup> cleanup;  // null when the store has none
+  std::shared_ptr<UserSessionStoreListing> listing;  // null when the store cannot list
   CleanupServiceOptions cleanup_options;
-  // Another instance of the same store bound to another partition (the gateway keeps its
-  // back-channel logout replay records there). A store that ignores the context (built from its
-  // own arguments alone) gets those arguments again, so it stays in its own partition.
+  // The same store bound to another partition (the gateway keeps its back-channel logout replay
+  // records there): through UserSessionStorePartitions when the store implements it, so both
+  // share one engine; otherwise another instance from the factory. A store that ignores the
+  // context (built from its own arguments alone) gets those arguments again, so it stays in its
+  // own partition.
   std::function<std::shared_ptr<UserSessionStore>(std::string partition)> store_for_partition;
 };
 
@@ -39,11 +47,6 @@ class BffBuilder {
   BffBuilder& partition(std::string partition);
   BffBuilder& clock(Clock clock);
   BffBuilder& cleanup(CleanupServiceOptions options);
-
-  // The embedded default: the SQLite store in the file at `sqlite_path`.
-  BffBuilder& add_server_side_sessions(std::string sqlite_path);
-  // The in-memory store (development and tests).
-  BffBuilder& add_in_memory_server_side_sessions();
 
   template <std::derived_from<UserSessionStore> Store, class... Args>
   BffBuilder& add_server_side_sessions(Args&&... args) {

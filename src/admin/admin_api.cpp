@@ -1,12 +1,12 @@
 #include "admin/admin_api.hpp"
 
 #include <gatehouse/session/user_session_validation.hpp>
-#include <gatehouse/stores/sqlite_user_session_store.hpp>
 
 #include "admin/session_json.hpp"
-#include "bff/responses.hpp"
 #include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
+#include "crypto/key_ring.hpp"
+#include "http/responses.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
@@ -23,7 +23,7 @@ using http::Response;
 constexpr std::size_t default_page_size = 100;  // GET /admin/sessions without a filter
 
 Response reply(int status, const boost::json::object& body) {
-  return bff::no_store(http::json(status, boost::json::serialize(body)));
+  return http::no_store(http::json(status, boost::json::serialize(body)));
 }
 
 Response error(int status, std::string reason) {
@@ -101,25 +101,29 @@ Selection parse_selection(std::string_view query, Verb verb) {
   return out;
 }
 
-// The page cursor is the last listed store key, base64url-encoded: opaque to clients, and
-// whatever they send back is checked like any other key before it reaches the store.
-std::string encode_cursor(const std::string& key) {
-  return crypto::base64url_encode(key);
+// The page cursor is the last listed store key sealed with the key ring: it reveals no key, a
+// cursor the API never handed out does not open (400, not an empty page), and every instance
+// sharing the key ring accepts the cursors of the others.
+constexpr std::string_view cursor_purpose = "gatehouse admin listing cursor v1";
+
+std::string encode_cursor(const crypto::KeyRing& keys, const std::string& key) {
+  return crypto::base64url_encode(keys.seal(key, cursor_purpose));
 }
 
-std::optional<std::string> decode_cursor(std::string_view cursor) {
-  auto key = crypto::base64url_decode(cursor);
+std::optional<std::string> decode_cursor(const crypto::KeyRing& keys, std::string_view cursor) {
+  auto sealed = crypto::base64url_decode(cursor);
+  if (!sealed) return std::nullopt;
+  auto key = keys.open(*sealed, cursor_purpose);
   if (!key || validate_key(*key)) return std::nullopt;
   return key;
 }
 
-// 1..max_page_size in plain decimal digits; nullopt otherwise.
+// 1..UserSessionPageRequest::max_limit in plain decimal digits; nullopt otherwise.
 std::optional<std::size_t> parse_limit(std::string_view text) {
   std::size_t value = 0;
   const auto* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || value == 0 ||
-      value > SqliteUserSessionStore::max_page_size)
+  if (ec != std::errc() || ptr != end || value == 0 || value > UserSessionPageRequest::max_limit)
     return std::nullopt;
   return value;
 }
@@ -131,14 +135,18 @@ bool has_filter(const UserSessionsFilter& f) {
 }  // namespace
 
 AdminApi::AdminApi(AdminApiOptions options, std::shared_ptr<UserSessionStore> store,
-                   std::shared_ptr<UserSessionStoreCleanup> cleanup, Clock clock)
+                   std::shared_ptr<UserSessionStoreCleanup> cleanup,
+                   std::shared_ptr<UserSessionStoreListing> listing, Clock clock)
     : token_digest_(crypto::sha256(options.token)),
+      cursor_keys_(std::move(options.cursor_keys)),
       cleanup_batch_(options.cleanup_batch),
       end_sessions_(std::move(options.end_sessions)),
       store_(std::move(store)),
       cleanup_(std::move(cleanup)),
+      listing_(std::move(listing)),
       clock_(clock ? std::move(clock) : system_clock()) {
   if (options.token.empty()) throw std::invalid_argument("admin API: the token is empty");
+  if (!cursor_keys_) throw std::invalid_argument("admin API: no key ring for cursors");
   if (!store_) throw std::invalid_argument("admin API: no session store");
 }
 
@@ -193,27 +201,26 @@ boost::asio::awaitable<Response> AdminApi::list(const Request& request) {
   co_return reply(200, body);
 }
 
-// Enumerating a partition is not in the store contract: only the SQLite store offers it.
+// Listing a partition is an optional ability of a store (UserSessionStoreListing).
 boost::asio::awaitable<Response> AdminApi::list_page(const std::optional<std::string>& limit,
                                                      const std::optional<std::string>& after) {
-  auto sqlite = std::dynamic_pointer_cast<SqliteUserSessionStore>(store_);
-  if (!sqlite)
+  if (!listing_)
     co_return error(400,
                     "GET /admin/sessions needs sub or sid: this session store cannot list "
-                    "every session");
-  SqliteUserSessionStore::ListPage page{.limit = default_page_size};
+                    "every session; filter by sub or sid");
+  UserSessionPageRequest page{.limit = default_page_size};
   if (limit) {
     const auto parsed = parse_limit(*limit);
     if (!parsed)
       co_return error(400, "limit must be a whole number from 1 to " +
-                               std::to_string(SqliteUserSessionStore::max_page_size));
+                               std::to_string(UserSessionPageRequest::max_limit));
     page.limit = *parsed;
   }
   if (after) {
-    page.after = decode_cursor(*after);
+    page.after = decode_cursor(*cursor_keys_, *after);
     if (!page.after) co_return error(400, "after is not a cursor from a previous page's next");
   }
-  auto found = co_await sqlite->list_user_sessions(std::move(page));
+  auto found = co_await listing_->list_user_sessions(std::move(page));
   if (!found) co_return store_failure(found.error());
   const auto now = clock_();
   boost::json::array sessions;
@@ -221,7 +228,7 @@ boost::asio::awaitable<Response> AdminApi::list_page(const std::optional<std::st
   boost::json::object body;
   body["sessions"] = std::move(sessions);
   if (found->next)
-    body["next"] = encode_cursor(*found->next);
+    body["next"] = encode_cursor(*cursor_keys_, *found->next);
   else
     body["next"] = nullptr;
   co_return reply(200, body);

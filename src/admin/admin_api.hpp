@@ -3,7 +3,8 @@
 //
 //   GET    /admin/sessions?sub=S&sid=I    -> {"sessions": [...]}  (sub and/or sid; both = AND)
 //   GET    /admin/sessions?limit=N&after=C -> {"sessions": [...], "next": C | null}  (every
-//                                             session, one page; SQLite store only, else 400)
+//                                             session, one page; stores that implement
+//                                             UserSessionStoreListing, else 400)
 //   DELETE /admin/sessions?sub=S&sid=I    -> {"revoked": n}
 //   DELETE /admin/sessions?expired=true   -> {"revoked": n}       (every expired session)
 //   POST   /admin/cleanup                 -> {"removed": n}
@@ -26,10 +27,17 @@
 #include <optional>
 #include <string>
 
+namespace gatehouse::crypto {
+class KeyRing;
+}
+
 namespace gatehouse::admin {
 
 struct AdminApiOptions {
-  std::string token;                 // the bearer token; required, never logged or echoed
+  std::string token;  // the bearer token; required, never logged or echoed
+  // Seals the listing's page cursors, so a cursor the API did not hand out is refused (400) and
+  // a cursor reveals no store key. Required.
+  std::shared_ptr<const crypto::KeyRing> cursor_keys;
   std::size_t cleanup_batch = 1000;  // rows per batch when removing expired sessions
   // Ends the sessions a revoke selects and returns how many; empty: the store's
   // delete_user_sessions. The gateway also revokes their refresh tokens at the provider here.
@@ -39,9 +47,11 @@ struct AdminApiOptions {
 class AdminApi {
  public:
   // `cleanup` may be null (a store without cleanup): the expired-session calls then answer 503.
-  // Throws std::invalid_argument for an empty token or a null store.
+  // `listing` may be null (a store that cannot list): listing without sub/sid answers 400.
+  // Throws std::invalid_argument for an empty token, no cursor keys or a null store.
   AdminApi(AdminApiOptions options, std::shared_ptr<UserSessionStore> store,
-           std::shared_ptr<UserSessionStoreCleanup> cleanup, Clock clock = system_clock());
+           std::shared_ptr<UserSessionStoreCleanup> cleanup,
+           std::shared_ptr<UserSessionStoreListing> listing, Clock clock = system_clock());
 
   // Answers any request (404 for unknown paths). Completes on the awaiting coroutine's
   // executor, as the store operations do.
@@ -57,10 +67,12 @@ class AdminApi {
                                                         const char* count_name);
 
   std::string token_digest_;  // SHA-256 of the token: comparisons never depend on its length
+  std::shared_ptr<const crypto::KeyRing> cursor_keys_;
   std::size_t cleanup_batch_;
   std::function<boost::asio::awaitable<StoreResult<std::size_t>>(UserSessionsFilter)> end_sessions_;
   std::shared_ptr<UserSessionStore> store_;
   std::shared_ptr<UserSessionStoreCleanup> cleanup_;
+  std::shared_ptr<UserSessionStoreListing> listing_;
   Clock clock_;
 };
 

@@ -55,11 +55,12 @@ std::string safe_error_code(std::string_view code) {
 
 }  // namespace
 
-BffEndpoints::BffEndpoints(EndpointOptions options, std::shared_ptr<TicketStore> tickets,
+BffEndpoints::BffEndpoints(EndpointOptions options,
+                           std::shared_ptr<tickets::TicketStore> ticket_store,
                            std::shared_ptr<oidc::OidcClient> oidc,
                            std::shared_ptr<const crypto::KeyRing> keys, Clock clock)
     : options_(std::move(options)),
-      tickets_(std::move(tickets)),
+      tickets_(std::move(ticket_store)),
       oidc_(std::move(oidc)),
       keys_(std::move(keys)),
       clock_(clock ? std::move(clock) : system_clock()) {}
@@ -174,7 +175,7 @@ boost::asio::awaitable<Response> BffEndpoints::callback(Request& request) {
 
   auto tokens = co_await oidc_->exchange_code(*code, flow->code_verifier, flow->nonce);
   if (!tokens) {
-    spdlog::warn("login failed: {} ({})", tokens.error().message(), oidc_->last_error());
+    spdlog::warn("login failed: {} ({})", tokens.error().code.message(), tokens.error().detail);
     co_return fail(400, "login failed: the authorization code could not be redeemed");
   }
   const auto& claims = tokens->id_token_claims;
@@ -183,7 +184,7 @@ boost::asio::awaitable<Response> BffEndpoints::callback(Request& request) {
     sid = std::string(it->value().get_string());
   const auto subject = std::string(claims.at("sub").get_string());
 
-  SessionTicket ticket;
+  tickets::SessionTicket ticket;
   ticket.claims = claims;
   ticket.id_token = tokens->id_token;
   ticket.access_token = tokens->access_token;
@@ -194,7 +195,7 @@ boost::asio::awaitable<Response> BffEndpoints::callback(Request& request) {
                                          .count();
   // This browser's previous session ends with the new login (a fresh handle either way).
   if (auto old = find_cookie(request, options_.cookies.session_name))
-    if (auto key = TicketStore::key_for_handle(*old)) co_await tickets_->remove(*key);
+    if (auto key = tickets::TicketStore::key_for_handle(*old)) co_await tickets_->remove(*key);
 
   auto issued = co_await tickets_->create(subject, sid, std::move(ticket));
   if (!issued) {
@@ -244,7 +245,7 @@ boost::asio::awaitable<Response> BffEndpoints::logout(Request& request) {
   auto clear_session = clear_cookie(options_.cookies, options_.cookies.session_name);
 
   auto handle = find_cookie(request, options_.cookies.session_name);
-  std::optional<ActiveSession> active;
+  std::optional<tickets::ActiveSession> active;
   if (handle) {
     auto loaded = co_await tickets_->load(*handle, false);
     if (!loaded) co_return unavailable();

@@ -7,8 +7,8 @@
 #include "crypto/key_ring.hpp"
 #include "http/message.hpp"
 #include "oidc/oidc_client.hpp"
-#include "session_layer/replay_cache.hpp"
-#include "session_layer/ticket_store.hpp"
+#include "tickets/replay_cache.hpp"
+#include "tickets/ticket_store.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -23,7 +23,7 @@ struct EndpointOptions {
   std::string public_origin;  // e.g. "https://app.example.com"
   CookiePolicy cookies;
   // Back-channel logout: without a replay cache every logout token is refused (fail closed).
-  std::shared_ptr<ReplayCache> logout_replay_cache;
+  std::shared_ptr<tickets::ReplayCache> logout_replay_cache;
   bool backchannel_all_user_sessions = false;
   // Revokes the refresh tokens of sessions that end; none: they are left to expire.
   std::shared_ptr<TokenRevoker> revoker;
@@ -32,7 +32,7 @@ struct EndpointOptions {
 
 class BffEndpoints {
  public:
-  BffEndpoints(EndpointOptions options, std::shared_ptr<TicketStore> tickets,
+  BffEndpoints(EndpointOptions options, std::shared_ptr<tickets::TicketStore> ticket_store,
                std::shared_ptr<oidc::OidcClient> oidc, std::shared_ptr<const crypto::KeyRing> keys,
                Clock clock = system_clock());
 
@@ -56,7 +56,7 @@ class BffEndpoints {
   std::int64_t now_seconds() const;
 
   EndpointOptions options_;
-  std::shared_ptr<TicketStore> tickets_;
+  std::shared_ptr<tickets::TicketStore> tickets_;
   std::shared_ptr<oidc::OidcClient> oidc_;
   std::shared_ptr<const crypto::KeyRing> keys_;
   Clock clock_;

@@ -1,11 +1,10 @@
 #include "bff/gateway.hpp"
 
-#include <gatehouse/stores/sqlite_user_session_store.hpp>
-
 #include "admin/admin_api.hpp"
 #include "bff/bff_endpoints.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "stores/configured_store.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -25,9 +24,7 @@ oidc::ClientSettings oidc_settings(const config::Config& c) {
   s.client_id = c.oidc.client_id;
   s.client_secret = c.oidc.client_secret;
   s.scopes = c.oidc.scopes;
-  s.token_auth = c.oidc.token_auth == config::TokenAuth::client_secret_post
-                     ? oidc::TokenAuth::client_secret_post
-                     : oidc::TokenAuth::client_secret_basic;
+  s.token_auth = c.oidc.token_auth;
   s.redirect_uri = c.server.redirect_uri();
   s.clock_skew = std::chrono::duration_cast<std::chrono::seconds>(c.oidc.clock_skew);
   return s;
@@ -58,9 +55,9 @@ http::ServerOptions admin_server_options(const config::Config& c) {
 // An operator's revoke through the admin API: the sessions end, and so do their refresh tokens
 // at the provider (waiting as briefly as the BFF's own logouts do).
 boost::asio::awaitable<StoreResult<std::size_t>> end_and_revoke(
-    std::shared_ptr<TicketStore> tickets, std::shared_ptr<TokenRevoker> revoker,
+    std::shared_ptr<tickets::TicketStore> ticket_store, std::shared_ptr<TokenRevoker> revoker,
     UserSessionsFilter filter) {
-  auto ended = co_await tickets->end_sessions(std::move(filter), revoker->enabled());
+  auto ended = co_await ticket_store->end_sessions(std::move(filter), revoker->enabled());
   if (!ended) co_return ended.error();
   if (!ended->refresh_tokens.empty()) {
     auto outcome =
@@ -80,7 +77,7 @@ struct Gateway::Impl {
   boost::asio::io_context io{1};
   std::shared_ptr<crypto::KeyRing> keys;
   BffServices services;
-  std::shared_ptr<TicketStore> tickets;
+  std::shared_ptr<tickets::TicketStore> ticket_store;
   std::shared_ptr<oidc::OidcClient> oidc;
   std::shared_ptr<BffEndpoints> endpoints;
   std::unique_ptr<UserSessionCleanupService> cleanup;
@@ -106,7 +103,7 @@ struct Gateway::Impl {
         co_return;
       }
       spdlog::warn("identity provider not reachable ({}: {}); retrying in {} s",
-                   loaded.error().message(), oidc->last_error(), delay.count());
+                   loaded.error().code.message(), loaded.error().detail, delay.count());
       timer.expires_after(delay);
       boost::system::error_code ec;
       co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -132,33 +129,29 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   builder.partition(c.session.partition)
       .cleanup({.interval = c.session.cleanup_interval,
                 .batch_size = static_cast<std::size_t>(c.session.cleanup_batch)});
-  if (!builder.has_store()) {
-    if (c.session.store == config::StoreKind::memory)
-      builder.add_in_memory_server_side_sessions();
-    else
-      builder.add_server_side_sessions(c.session.sqlite_path.string());
-  }
+  if (!builder.has_store()) stores::add_configured_store(builder, c.session);
   try {
     i.services = builder.build();
-    i.replay_store = i.services.store_for_partition(replay_partition(c.session.partition));
+    i.replay_store = i.services.store_for_partition(tickets::replay_partition(c.session.partition));
   } catch (const std::exception& e) {
     throw StartupError(std::string("session store: ") + e.what());
   }
-  i.tickets = std::make_shared<TicketStore>(
+  i.ticket_store = std::make_shared<tickets::TicketStore>(
       i.services.store, i.keys,
-      TicketStoreOptions{c.session.idle_timeout, c.session.max_lifetime, c.session.renew_after});
+      tickets::TicketStoreOptions{c.session.idle_timeout, c.session.max_lifetime,
+                                  c.session.renew_after});
   i.oidc = std::make_shared<oidc::OidcClient>(i.io.get_executor(), oidc_settings(c));
   const bool https = c.server.public_origin.starts_with("https://");
   CookiePolicy cookies{c.session.cookie_name, c.session.cookie_host_prefixed() || https,
                        c.session.same_site == config::SameSite::strict ? "Strict" : "Lax"};
   EndpointOptions endpoint_options{c.bff.base_path, c.server.public_origin, cookies};
   endpoint_options.logout_replay_cache =
-      std::make_shared<ReplayCache>(i.replay_store, i.services.context.clock);
+      std::make_shared<tickets::ReplayCache>(i.replay_store, i.services.context.clock);
   endpoint_options.backchannel_all_user_sessions = c.session.backchannel_all_user_sessions;
   i.revoker = std::make_shared<TokenRevoker>(i.io.get_executor(), i.oidc);
   endpoint_options.revoker = i.revoker;
   i.endpoints =
-      std::make_shared<BffEndpoints>(std::move(endpoint_options), i.tickets, i.oidc, i.keys);
+      std::make_shared<BffEndpoints>(std::move(endpoint_options), i.ticket_store, i.oidc, i.keys);
   if (i.services.cleanup)
     i.cleanup = std::make_unique<UserSessionCleanupService>(i.io.get_executor(), i.services.cleanup,
                                                             i.services.cleanup_options);
@@ -180,11 +173,14 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   if (c.admin.enabled()) {
     i.admin = std::make_unique<admin::AdminApi>(
         admin::AdminApiOptions{
-            c.admin.token, static_cast<std::size_t>(c.session.cleanup_batch),
-            [tickets = i.tickets, revoker = i.revoker](UserSessionsFilter filter) {
-              return end_and_revoke(tickets, revoker, std::move(filter));
-            }},
-        i.services.store, i.services.cleanup, i.services.context.clock);
+            .token = c.admin.token,
+            .cursor_keys = i.keys,
+            .cleanup_batch = static_cast<std::size_t>(c.session.cleanup_batch),
+            .end_sessions =
+                [ticket_store = i.ticket_store, revoker = i.revoker](UserSessionsFilter filter) {
+                  return end_and_revoke(ticket_store, revoker, std::move(filter));
+                }},
+        i.services.store, i.services.cleanup, i.services.listing, i.services.context.clock);
     try {
       i.admin_server = std::make_unique<http::Server>(
           i.io.get_executor(), admin_server_options(c),

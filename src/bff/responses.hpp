@@ -1,20 +1,12 @@
-// Internal: the plain responses every gatehouse endpoint shares.
+// Internal: responses and checks the BFF endpoints share.
 #pragma once
 
-#include "http/message.hpp"
-
-#include <string>
+#include "http/responses.hpp"
 
 namespace gatehouse::bff {
 
-inline http::Response no_store(http::Response r) {
-  r.set_header("Cache-Control", "no-store");
-  return r;
-}
-
-inline http::Response problem(int status, std::string reason) {
-  return no_store(http::text(status, reason + "\n"));
-}
+using http::no_store;
+using http::problem;
 
 inline http::Response unavailable() {
   auto r = problem(503, "session store unavailable, try again shortly");

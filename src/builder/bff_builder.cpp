@@ -1,6 +1,4 @@
 #include <gatehouse/bff_builder.hpp>
-#include <gatehouse/stores/memory_user_session_store.hpp>
-#include <gatehouse/stores/sqlite_user_session_store.hpp>
 
 #include <stdexcept>
 
@@ -21,22 +19,20 @@ BffBuilder& BffBuilder::cleanup(CleanupServiceOptions options) {
   return *this;
 }
 
-BffBuilder& BffBuilder::add_server_side_sessions(std::string sqlite_path) {
-  return add_server_side_sessions<SqliteUserSessionStore>(std::move(sqlite_path));
-}
-
-BffBuilder& BffBuilder::add_in_memory_server_side_sessions() {
-  return add_server_side_sessions<InMemoryUserSessionStore>();
-}
-
 BffServices BffBuilder::build() const {
   if (!factory_) throw std::logic_error("no user session store: call add_server_side_sessions()");
   BffServices services;
   services.context = context_;
   services.store = factory_(context_);
   services.cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(services.store);
+  services.listing = std::dynamic_pointer_cast<UserSessionStoreListing>(services.store);
   services.cleanup_options = cleanup_;
-  services.store_for_partition = [factory = factory_, context = context_](std::string partition) {
+  // A weak reference: the function may outlive the store, and must not keep its engine open.
+  std::weak_ptr<UserSessionStorePartitions> partitions =
+      std::dynamic_pointer_cast<UserSessionStorePartitions>(services.store);
+  services.store_for_partition = [factory = factory_, context = context_,
+                                  partitions](std::string partition) {
+    if (auto shared = partitions.lock()) return shared->open_partition(std::move(partition));
     auto other = context;
     other.partition = std::move(partition);
     return factory(other);

@@ -52,4 +52,10 @@ boost::system::error_code validate_filter(const UserSessionsFilter& filter) noex
   return {};
 }
 
+boost::system::error_code validate_page_request(const UserSessionPageRequest& page) noexcept {
+  if (page.limit == 0 || page.limit > UserSessionPageRequest::max_limit) return invalid();
+  if (page.after) return validate_key(*page.after);
+  return {};
+}
+
 }  // namespace gatehouse

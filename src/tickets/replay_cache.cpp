@@ -1,11 +1,11 @@
-#include "session_layer/replay_cache.hpp"
+#include "tickets/replay_cache.hpp"
 
 #include <gatehouse/session/user_session_validation.hpp>
 
 #include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
 
-namespace gatehouse::bff {
+namespace gatehouse::tickets {
 namespace {
 
 constexpr std::string_view suffix = "/logout-jti";
@@ -51,4 +51,4 @@ boost::asio::awaitable<StoreResult<void>> ReplayCache::forget(std::string_view i
   co_return co_await store_->delete_user_session(record_key(issuer, id));
 }
 
-}  // namespace gatehouse::bff
+}  // namespace gatehouse::tickets

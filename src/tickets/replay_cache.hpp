@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace gatehouse::bff {
+namespace gatehouse::tickets {
 
 // "<partition>/logout-jti", or a hash-derived name when that would exceed the store's limit.
 std::string replay_partition(std::string_view session_partition);
@@ -38,4 +38,4 @@ class ReplayCache {
   Clock clock_;
 };
 
-}  // namespace gatehouse::bff
+}  // namespace gatehouse::tickets

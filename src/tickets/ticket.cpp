@@ -1,9 +1,9 @@
-#include "session_layer/ticket.hpp"
+#include "tickets/ticket.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-namespace gatehouse::bff {
+namespace gatehouse::tickets {
 namespace {
 
 constexpr std::int64_t ticket_version = 1;
@@ -54,4 +54,4 @@ std::optional<SessionTicket> parse_ticket(std::string_view json) {
   return t;
 }
 
-}  // namespace gatehouse::bff
+}  // namespace gatehouse::tickets

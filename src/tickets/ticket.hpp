@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace gatehouse::bff {
+namespace gatehouse::tickets {
 
 struct SessionTicket {
   boost::json::object claims;  // the ID token's claims
@@ -25,4 +25,4 @@ std::string serialize_ticket(const SessionTicket& ticket);
 // nullopt for anything that is not a ticket this version wrote (bounded depth and size).
 std::optional<SessionTicket> parse_ticket(std::string_view json);
 
-}  // namespace gatehouse::bff
+}  // namespace gatehouse::tickets

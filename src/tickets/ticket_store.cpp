@@ -1,4 +1,4 @@
-#include "session_layer/ticket_store.hpp"
+#include "tickets/ticket_store.hpp"
 
 #include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-namespace gatehouse::bff {
+namespace gatehouse::tickets {
 namespace {
 
 constexpr std::size_t handle_bytes = 32;  // 256 bits
@@ -139,4 +139,4 @@ boost::asio::awaitable<StoreResult<EndedSessions>> TicketStore::end_sessions(
   co_return ended;
 }
 
-}  // namespace gatehouse::bff
+}  // namespace gatehouse::tickets

@@ -13,7 +13,7 @@
 #include <gatehouse/session/user_session_store.hpp>
 
 #include "crypto/key_ring.hpp"
-#include "session_layer/ticket.hpp"
+#include "tickets/ticket.hpp"
 
 #include <chrono>
 #include <memory>
@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gatehouse::bff {
+namespace gatehouse::tickets {
 
 struct TicketStoreOptions {
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(30);
@@ -95,4 +95,4 @@ class TicketStore {
   Clock clock_;
 };
 
-}  // namespace gatehouse::bff
+}  // namespace gatehouse::tickets

@@ -4,7 +4,7 @@
 
 #include <gatehouse/session/user_session_validation.hpp>
 
-#include "session_layer/ticket_store.hpp"
+#include "tickets/ticket_store.hpp"
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -199,7 +199,7 @@ TEST(AdminApiWithoutCleanup, ExpiredSessionCallsAre503) {
   boost::asio::io_context io;
   auto store = std::make_shared<InMemoryUserSessionStore>(
       InMemoryUserSessionStoreOptions{.partition = "app"});
-  admin::AdminApi api({std::string(admin_token), 100}, store, nullptr);
+  admin::AdminApi api(admin_options(), store, nullptr, nullptr);
   for (auto [method, target] :
        {std::pair{"POST", "/admin/cleanup"}, std::pair{"DELETE", "/admin/sessions?expired=true"}}) {
     auto request = admin_request(method, target);
@@ -218,20 +218,20 @@ TEST(AdminApiRevocation, TheVeryNextLoadOfARevokedSessionFindsNothing) {
   auto store = std::make_shared<InMemoryUserSessionStore>(
       InMemoryUserSessionStoreOptions{.partition = "app", .clock = clock.clock()});
   auto keys = std::make_shared<crypto::KeyRing>(crypto::KeyRing::generate());
-  bff::TicketStore tickets(store, keys, bff::TicketStoreOptions{}, clock.clock());
-  admin::AdminApi api({std::string(admin_token), 100}, store, store, clock.clock());
+  tickets::TicketStore ticket_store(store, keys, tickets::TicketStoreOptions{}, clock.clock());
+  admin::AdminApi api(admin_options(), store, store, store, clock.clock());
 
-  bff::SessionTicket ticket;
+  tickets::SessionTicket ticket;
   ticket.claims["sub"] = "alice";
-  auto issued = run(io, tickets.create("alice", "sid-1", ticket));
+  auto issued = run(io, ticket_store.create("alice", "sid-1", ticket));
   ASSERT_TRUE(issued);
-  auto before = run(io, tickets.load(issued->handle, true));
+  auto before = run(io, ticket_store.load(issued->handle, true));
   ASSERT_TRUE(before && *before) << "signed in";
 
   auto request = admin_request("DELETE", "/admin/sessions?sub=alice");
   auto r = run(io, api.handle(request));
   ASSERT_EQ(r.status, 200) << r.body;
-  auto after = run(io, tickets.load(issued->handle, true));
+  auto after = run(io, ticket_store.load(issued->handle, true));
   ASSERT_TRUE(after);
   EXPECT_FALSE(*after) << "the revoked session is gone on the next request";
 }

@@ -61,12 +61,15 @@ TEST_F(AdminAuthTest, AcceptsTheTokenWithTheSchemeInAnyCase) {
   }
 }
 
-TEST(AdminApiConstruction, NeedsATokenAndAStore) {
+TEST(AdminApiConstruction, NeedsATokenCursorKeysAndAStore) {
   auto store = std::make_shared<InMemoryUserSessionStore>(
       InMemoryUserSessionStoreOptions{.partition = "app"});
-  EXPECT_THROW(admin::AdminApi({"", 100}, store, store), std::invalid_argument);
-  EXPECT_THROW(admin::AdminApi({std::string(admin_token), 100}, nullptr, store),
-               std::invalid_argument);
+  auto no_token = admin_options();
+  no_token.token.clear();
+  EXPECT_THROW(admin::AdminApi(no_token, store, store, store), std::invalid_argument);
+  EXPECT_THROW(admin::AdminApi(admin_options(nullptr), store, store, store), std::invalid_argument);
+  EXPECT_THROW(admin::AdminApi(admin_options(), nullptr, store, store), std::invalid_argument);
+  EXPECT_NO_THROW(admin::AdminApi(admin_options(), store, store, store));
 }
 
 }  // namespace

@@ -7,9 +7,10 @@
 #include <gatehouse/stores/memory_user_session_store.hpp>
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
 
-#include "session_layer/failing_store.hpp"
+#include "crypto/key_ring.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
+#include "tickets/failing_store.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -20,6 +21,13 @@
 namespace gatehouse::testing {
 
 inline constexpr std::string_view admin_token = "0123456789abcdef0123456789abcdef-admin";
+
+// The API's options as the gateway passes them: the token, a key ring for cursors, a batch size.
+inline admin::AdminApiOptions admin_options(
+    std::shared_ptr<const crypto::KeyRing> keys =
+        std::make_shared<crypto::KeyRing>(crypto::KeyRing::generate())) {
+  return {.token = std::string(admin_token), .cursor_keys = std::move(keys), .cleanup_batch = 100};
+}
 
 struct MemoryBackend {
   static std::shared_ptr<InMemoryUserSessionStore> make(const TempDir&, Clock clock) {
@@ -59,7 +67,7 @@ class AdminApiFixture : public ::testing::Test {
   std::shared_ptr<UserSessionStoreCleanup> cleanup_ = Backend::make(dir_, clock_.clock());
   std::shared_ptr<SwitchableStore> store_ =
       std::make_shared<SwitchableStore>(std::dynamic_pointer_cast<UserSessionStore>(cleanup_));
-  admin::AdminApi api_{{std::string(admin_token), 100}, store_, cleanup_, clock_.clock()};
+  admin::AdminApi api_{admin_options(), store_, cleanup_, nullptr, clock_.clock()};
 
   http::Response call(std::string method, std::string target,
                       std::optional<std::string> authorization = "Bearer " +

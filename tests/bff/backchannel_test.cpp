@@ -7,8 +7,8 @@
 #include "jose/test_keys.hpp"
 #include "oidc/fake_provider.hpp"
 #include "oidc/logout_token.hpp"
-#include "session_layer/failing_store.hpp"
 #include "support/run.hpp"
+#include "tickets/failing_store.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
@@ -37,7 +37,7 @@ class BackchannelTest : public ::testing::Test {
 
   void make_endpoints(bool all_user_sessions, std::chrono::milliseconds wait = 2000ms) {
     bff::EndpointOptions o{"/bff", "http://127.0.0.1:8080", {"__Host-gatehouse", true, "Lax"}};
-    o.logout_replay_cache = std::make_shared<bff::ReplayCache>(replay_store_, clock_.clock());
+    o.logout_replay_cache = std::make_shared<tickets::ReplayCache>(replay_store_, clock_.clock());
     o.backchannel_all_user_sessions = all_user_sessions;
     o.revoker = std::make_shared<bff::TokenRevoker>(io_.get_executor(), oidc_,
                                                     bff::TokenRevokerOptions{.max_concurrent = 2});
@@ -45,10 +45,13 @@ class BackchannelTest : public ::testing::Test {
     endpoints_ = std::make_unique<bff::BffEndpoints>(o, tickets_, oidc_, keys_, clock_.clock());
   }
 
-  void load_provider() { ASSERT_TRUE(run(io_, oidc_->load_metadata())) << oidc_->last_error(); }
+  void load_provider() {
+    const auto loaded = run(io_, oidc_->load_metadata());
+    ASSERT_TRUE(loaded) << loaded.error().detail;
+  }
 
   std::string login(std::string sub, std::optional<std::string> sid) {
-    bff::SessionTicket t;
+    tickets::SessionTicket t;
     t.claims["sub"] = sub;
     t.id_token = "id";
     t.access_token = "at";
@@ -104,8 +107,8 @@ class BackchannelTest : public ::testing::Test {
           InMemoryUserSessionStoreOptions{.partition = "app/logout-jti", .clock = clock_.clock()}));
   std::shared_ptr<crypto::KeyRing> keys_ =
       std::make_shared<crypto::KeyRing>(crypto::KeyRing::generate());
-  std::shared_ptr<bff::TicketStore> tickets_ =
-      std::make_shared<bff::TicketStore>(store_, keys_, bff::TicketStoreOptions{}, clock_.clock());
+  std::shared_ptr<tickets::TicketStore> tickets_ = std::make_shared<tickets::TicketStore>(
+      store_, keys_, tickets::TicketStoreOptions{}, clock_.clock());
   std::shared_ptr<oidc::OidcClient> oidc_;
   std::unique_ptr<bff::BffEndpoints> endpoints_;
 };

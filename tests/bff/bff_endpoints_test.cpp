@@ -4,8 +4,8 @@
 
 #include <gatehouse/stores/memory_user_session_store.hpp>
 
-#include "session_layer/failing_store.hpp"
 #include "support/run.hpp"
+#include "tickets/failing_store.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -24,8 +24,8 @@ class BffEndpointsTest : public ::testing::Test {
           InMemoryUserSessionStoreOptions{.partition = "app", .clock = clock_.clock()}));
   std::shared_ptr<crypto::KeyRing> keys_ =
       std::make_shared<crypto::KeyRing>(crypto::KeyRing::generate());
-  std::shared_ptr<bff::TicketStore> tickets_ =
-      std::make_shared<bff::TicketStore>(store_, keys_, bff::TicketStoreOptions{}, clock_.clock());
+  std::shared_ptr<tickets::TicketStore> tickets_ = std::make_shared<tickets::TicketStore>(
+      store_, keys_, tickets::TicketStoreOptions{}, clock_.clock());
   std::shared_ptr<oidc::OidcClient> oidc_ = std::make_shared<oidc::OidcClient>(
       io_.get_executor(),
       oidc::ClientSettings{.authority = "http://127.0.0.1:9",
@@ -40,7 +40,7 @@ class BffEndpointsTest : public ::testing::Test {
                           clock_.clock()};
 
   std::string login(std::optional<std::string> sid = "sid-1") {
-    bff::SessionTicket t;
+    tickets::SessionTicket t;
     t.claims["sub"] = "alice";
     t.claims["name"] = "Alice";
     t.id_token = "id";

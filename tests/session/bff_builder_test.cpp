@@ -44,10 +44,13 @@ TEST(BffBuilder, BuildsTheDefaultSqliteStoreWithPartitionAndClock) {
   TempDir dir;
   ManualClock clock;
   BffBuilder builder;
-  builder.partition("shop").clock(clock.clock()).add_server_side_sessions(dir.file("s.db"));
+  builder.partition("shop")
+      .clock(clock.clock())
+      .add_server_side_sessions<SqliteUserSessionStore>(dir.file("s.db"));
   auto services = builder.build();
   ASSERT_TRUE(std::dynamic_pointer_cast<SqliteUserSessionStore>(services.store));
   ASSERT_TRUE(services.cleanup);
+  ASSERT_TRUE(services.listing);
   EXPECT_EQ(services.context.partition, "shop");
   boost::asio::io_context io;
   UserSession s{.key = "k", .subject_id = "a", .expires = clock.now()};
@@ -57,13 +60,17 @@ TEST(BffBuilder, BuildsTheDefaultSqliteStoreWithPartitionAndClock) {
   EXPECT_EQ(*run(io, services.cleanup->delete_expired_sessions({})), 1u);
 }
 
-TEST(BffBuilder, StoreForAnotherPartitionSharesTheFileNotTheSessions) {
+TEST(BffBuilder, StoreForAnotherPartitionSharesTheEngineNotTheSessions) {
   TempDir dir;
   BffBuilder builder;
-  builder.partition("shop").add_server_side_sessions(dir.file("s.db"));
+  builder.partition("shop").add_server_side_sessions<SqliteUserSessionStore>(dir.file("s.db"));
   auto services = builder.build();
   auto other = services.store_for_partition("shop/logout-jti");
-  ASSERT_TRUE(std::dynamic_pointer_cast<SqliteUserSessionStore>(other));
+  auto sqlite_other = std::dynamic_pointer_cast<SqliteUserSessionStore>(other);
+  ASSERT_TRUE(sqlite_other);
+  EXPECT_EQ(sqlite_other->database(),
+            std::dynamic_pointer_cast<SqliteUserSessionStore>(services.store)->database())
+      << "one writer per database file";
   boost::asio::io_context io;
   UserSession s{.key = "k", .subject_id = "a"};
   ASSERT_TRUE(run(io, services.store->create_user_session(s)));
@@ -82,11 +89,34 @@ TEST(BffBuilder, RegistersAStoreOfTheApplicationsOwn) {
   EXPECT_EQ(store->tag_, "mine");
   EXPECT_EQ(store->n_, 3);
   EXPECT_EQ(services.cleanup, nullptr);
+  EXPECT_EQ(services.listing, nullptr);
+  // Without UserSessionStorePartitions another partition is another instance from the same
+  // arguments.
+  auto other = std::dynamic_pointer_cast<ArgsOnlyStore>(services.store_for_partition("x"));
+  ASSERT_TRUE(other);
+  EXPECT_NE(other.get(), store);
+  EXPECT_EQ(other->tag_, "mine");
+}
+
+// A store that takes the context and cannot serve other partitions from itself.
+class ContextStore : public ArgsOnlyStore {
+ public:
+  explicit ContextStore(const UserSessionStoreContext& context)
+      : ArgsOnlyStore(context.partition, 0) {}
+};
+
+TEST(BffBuilder, StoreForAnotherPartitionOfAPlainStoreIsBuiltWithThatPartition) {
+  BffBuilder builder;
+  builder.partition("shop").add_server_side_sessions<ContextStore>();
+  auto services = builder.build();
+  auto other = std::dynamic_pointer_cast<ContextStore>(services.store_for_partition("shop/jti"));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->tag_, "shop/jti");
 }
 
 TEST(BffBuilder, InMemoryStoreGetsTheContext) {
   BffBuilder builder;
-  builder.partition("p").add_in_memory_server_side_sessions();
+  builder.partition("p").add_server_side_sessions<InMemoryUserSessionStore>();
   auto services = builder.build();
   ASSERT_TRUE(std::dynamic_pointer_cast<InMemoryUserSessionStore>(services.store));
   boost::asio::io_context io;
@@ -102,7 +132,7 @@ TEST(BffBuilder, WithoutAStoreBuildFails) {
 TEST(BffBuilder, OpenErrorsOfTheDefaultStoreReachTheCaller) {
   TempDir dir;
   BffBuilder builder;
-  builder.add_server_side_sessions(dir.file("no/such/dir/s.db"));
+  builder.add_server_side_sessions<SqliteUserSessionStore>(dir.file("no/such/dir/s.db"));
   EXPECT_THROW(builder.build(), StoreOpenError);
 }
 

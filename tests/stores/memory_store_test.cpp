@@ -1,5 +1,7 @@
 #include <gatehouse/stores/memory_user_session_store.hpp>
 
+#include "conformance/user_session_listing_conformance.hpp"
+#include "conformance/user_session_partitions_conformance.hpp"
 #include "conformance/user_session_store_conformance.hpp"
 
 namespace gatehouse::testing {
@@ -15,6 +17,10 @@ struct MemoryTraits {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Memory, UserSessionStoreConformance, ::testing::Types<MemoryTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Memory, UserSessionStoreListingConformance,
+                               ::testing::Types<MemoryTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Memory, UserSessionStorePartitionsConformance,
+                               ::testing::Types<MemoryTraits>);
 
 TEST(InMemoryUserSessionStore, RejectsOversizedPartition) {
   EXPECT_THROW(

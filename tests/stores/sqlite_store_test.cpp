@@ -1,5 +1,7 @@
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
 
+#include "conformance/user_session_listing_conformance.hpp"
+#include "conformance/user_session_partitions_conformance.hpp"
 #include "conformance/user_session_store_conformance.hpp"
 #include "support/temp_dir.hpp"
 
@@ -24,9 +26,32 @@ struct SqliteTraits {
   std::shared_ptr<UserSessionStore> open(const UserSessionStoreContext& context) {
     return std::make_shared<SqliteUserSessionStore>(context, path);
   }
+
+  // Another connection holds the write lock: the store's writer waits in its busy handler (5 s),
+  // so writes queue until the guard goes.
+  std::shared_ptr<void> hold_writes() { return hold_write_lock(path); }
+
+  static std::shared_ptr<void> hold_write_lock(const std::string& path) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK ||
+        sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << "cannot take the write lock: " << sqlite3_errmsg(db);
+      sqlite3_close(db);
+      return nullptr;
+    }
+    return std::shared_ptr<void>(db, [](void* d) {
+      auto* handle = static_cast<sqlite3*>(d);
+      sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_close(handle);
+    });
+  }
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserSessionStoreConformance, ::testing::Types<SqliteTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserSessionStoreListingConformance,
+                               ::testing::Types<SqliteTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserSessionStorePartitionsConformance,
+                               ::testing::Types<SqliteTraits>);
 
 // Runs raw SQL on a database file (to build hostile files and inspect results).
 void raw_exec(const std::string& path, const std::string& sql) {
@@ -195,6 +220,10 @@ TEST_F(SqliteStore, ConcurrentCreatesAreCommittedTogether) {
   SqliteUserSessionStore store({.path = path_, .partition = "app"});
   constexpr int n = 500;
   int acknowledged = 0;
+  // While another connection holds the write lock, every create queues behind the first one;
+  // then they commit in groups of at most max_writes_per_commit (256): 1 + 2 transactions.
+  auto hold = SqliteTraits::hold_write_lock(path_);
+  ASSERT_TRUE(hold);
   for (int i = 0; i < n; ++i) {
     boost::asio::co_spawn(
         io_,
@@ -205,9 +234,45 @@ TEST_F(SqliteStore, ConcurrentCreatesAreCommittedTogether) {
         },
         boost::asio::detached);
   }
+  io_.poll();  // every create is queued
+  EXPECT_EQ(acknowledged, 0);
+  hold.reset();
   io_.run();
   EXPECT_EQ(acknowledged, n);
   EXPECT_EQ(raw_text(path_, "SELECT count(*) FROM user_sessions"), std::to_string(n));
+  const auto stats = store.statistics();
+  EXPECT_EQ(stats.writes, static_cast<std::uint64_t>(n));
+  EXPECT_LE(stats.commits, 3u) << "without group commit this is one transaction per create";
+}
+
+TEST_F(SqliteStore, PartitionsOfOneDatabaseShareOneWriter) {
+  auto store = std::make_shared<SqliteUserSessionStore>(
+      SqliteUserSessionStoreOptions{.path = path_, .partition = "app"});
+  auto replay = std::dynamic_pointer_cast<SqliteUserSessionStore>(store->open_partition("jti"));
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->database(), store->database()) << "one engine, not a second writer";
+  auto hold = SqliteTraits::hold_write_lock(path_);
+  ASSERT_TRUE(hold);
+  int acknowledged = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto& target = i % 2 ? *store : *replay;
+    boost::asio::co_spawn(
+        io_,
+        [&, i]() -> boost::asio::awaitable<void> {
+          if (co_await target.create_user_session(
+                  make_session("p" + std::to_string(i), "alice", std::nullopt, clock_.now())))
+            ++acknowledged;
+        },
+        boost::asio::detached);
+  }
+  io_.poll();
+  hold.reset();
+  io_.run();
+  EXPECT_EQ(acknowledged, 20);
+  EXPECT_EQ(store->statistics().commits, replay->statistics().commits);
+  EXPECT_LE(store->statistics().commits, 2u) << "both partitions' writes commit together";
+  EXPECT_EQ(raw_text(path_, "SELECT count(*) FROM user_sessions WHERE partition_key = 'jti'"),
+            "10");
 }
 
 }  // namespace

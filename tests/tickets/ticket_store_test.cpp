@@ -1,19 +1,19 @@
-#include "session_layer/ticket_store.hpp"
+#include "tickets/ticket_store.hpp"
 
 #include <gatehouse/stores/memory_user_session_store.hpp>
 
-#include "session_layer/failing_store.hpp"
 #include "support/run.hpp"
+#include "tickets/failing_store.hpp"
 
 #include <gtest/gtest.h>
 
 namespace gatehouse::testing {
 namespace {
 
-using bff::SessionTicket;
-using bff::TicketStore;
 using std::chrono::minutes;
 using std::chrono::seconds;
+using tickets::SessionTicket;
+using tickets::TicketStore;
 
 SessionTicket ticket_for(std::string sub) {
   SessionTicket t;
@@ -40,12 +40,12 @@ class TicketStoreTest : public ::testing::Test {
       clock_.clock()};
   boost::asio::io_context io_;
 
-  bff::IssuedSession login(std::string sub, std::optional<std::string> sid) {
+  tickets::IssuedSession login(std::string sub, std::optional<std::string> sid) {
     auto issued = run(io_, tickets_.create(sub, sid, ticket_for(sub)));
     EXPECT_TRUE(issued) << issued.error().message();
     return *issued;
   }
-  std::optional<bff::ActiveSession> load(const std::string& handle, bool slide = true) {
+  std::optional<tickets::ActiveSession> load(const std::string& handle, bool slide = true) {
     auto r = run(io_, tickets_.load(handle, slide));
     EXPECT_TRUE(r) << r.error().message();
     return r ? *r : std::nullopt;
@@ -168,12 +168,12 @@ TEST_F(TicketStoreTest, TicketRoundTripsThroughJson) {
   auto t = ticket_for("alice");
   t.access_token_expires_at = 1'800'000'000;
   t.claims["amr"] = boost::json::array{"pwd", "mfa"};
-  auto parsed = bff::parse_ticket(bff::serialize_ticket(t));
+  auto parsed = tickets::parse_ticket(tickets::serialize_ticket(t));
   ASSERT_TRUE(parsed);
   EXPECT_EQ(*parsed, t);
-  EXPECT_FALSE(bff::parse_ticket("{}"));
-  EXPECT_FALSE(bff::parse_ticket("not json"));
-  EXPECT_FALSE(bff::parse_ticket(R"({"v":2,"claims":{},"id_token":"","access_token":""})"));
+  EXPECT_FALSE(tickets::parse_ticket("{}"));
+  EXPECT_FALSE(tickets::parse_ticket("not json"));
+  EXPECT_FALSE(tickets::parse_ticket(R"({"v":2,"claims":{},"id_token":"","access_token":""})"));
 }
 
 }  // namespace

@@ -19,6 +19,16 @@
 //                         with both -> sessions matching both
 //   any                   empty or oversized key/id, foreign partition -> invalid_argument;
 //                         backing store down -> unavailable; cancelled -> cancelled
+//
+// Optional abilities, each its own interface a store may also implement (callers find them with
+// dynamic_cast; the builder hands them out in BffServices):
+//   UserSessionStoreCleanup     delete expired sessions in batches
+//   UserSessionStoreListing     every session of the partition, a page at a time, in key order
+//   UserSessionStorePartitions  another partition of the same database through the same
+//                               connections and writer (sessions, replay records and leases of
+//                               one gateway share one engine)
+// Helpers for writing a store (argument checks, cancellation, applying an update) are in
+// user_session_validation.hpp and store_support.hpp.
 #pragma once
 
 #include <gatehouse/session/clock.hpp>
@@ -28,6 +38,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +87,43 @@ class UserSessionStoreCleanup {
 
   virtual boost::asio::awaitable<StoreResult<std::size_t>> delete_expired_sessions(
       DeleteExpiredOptions options = {}) = 0;
+};
+
+// One page of a listing: sessions with keys greater than `after` (from the first key when
+// empty), at most `limit` of them.
+struct UserSessionPageRequest {
+  static constexpr std::size_t max_limit = 1000;
+  std::optional<std::string> after;
+  std::size_t limit = 100;
+};
+
+struct UserSessionPage {
+  std::vector<UserSession> sessions;  // ascending by key
+  std::optional<std::string> next;    // `after` for the following page; none: nothing follows
+};
+
+// Every session of the store's partition, one page at a time, in key order (keyset pagination:
+// a session created or deleted between pages never shifts the others, and each session present
+// for the whole walk is listed exactly once). Outcomes: `limit` outside 1..max_limit, or `after`
+// empty or oversized -> invalid_argument; unavailable; cancelled. Runs and completes like the
+// other operations.
+class UserSessionStoreListing {
+ public:
+  virtual ~UserSessionStoreListing() = default;
+
+  virtual boost::asio::awaitable<StoreResult<UserSessionPage>> list_user_sessions(
+      UserSessionPageRequest page) = 0;
+};
+
+// A store bound to `partition` on this store's own database, sharing its connections, threads
+// and writer (one writer per database file). The result implements the same abilities as this
+// store. Throws, as the store's constructors do, for an invalid partition (a configuration
+// error: std::invalid_argument or StoreOpenError).
+class UserSessionStorePartitions {
+ public:
+  virtual ~UserSessionStorePartitions() = default;
+
+  virtual std::shared_ptr<UserSessionStore> open_partition(std::string partition) = 0;
 };
 
 }  // namespace gatehouse

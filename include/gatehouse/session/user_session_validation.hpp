@@ -4,6 +4,7 @@
 
 #include <gatehouse/session/store_error.hpp>
 #include <gatehouse/session/user_session.hpp>
+#include <gatehouse/session/user_session_store.hpp>
 
 #include <cstddef>
 #include <string_view>
@@ -26,5 +27,7 @@ boost::system::error_code validate_new_session(const UserSession& session,
                                                std::string_view partition) noexcept;
 boost::system::error_code validate_update(const UserSessionUpdate& update) noexcept;
 boost::system::error_code validate_filter(const UserSessionsFilter& filter) noexcept;
+// `limit` within 1..UserSessionPageRequest::max_limit and `after`, when set, a valid key.
+boost::system::error_code validate_page_request(const UserSessionPageRequest& page) noexcept;
 
 }  // namespace gatehouse

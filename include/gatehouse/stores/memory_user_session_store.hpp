@@ -1,5 +1,6 @@
 // In-memory user session store for tests and development: indexed by key, subject, session id
-// and expiry (no linear scans), thread-safe, and with cleanup. Nothing survives the process.
+// and expiry (no linear scans), thread-safe, with cleanup and listing. Nothing survives the
+// process.
 #pragma once
 
 #include <gatehouse/session/clock.hpp>
@@ -22,7 +23,10 @@ struct InMemoryUserSessionStoreOptions {
 };
 
 // Operations complete inline on the awaiting coroutine's executor.
-class InMemoryUserSessionStore final : public UserSessionStore, public UserSessionStoreCleanup {
+class InMemoryUserSessionStore final : public UserSessionStore,
+                                       public UserSessionStoreCleanup,
+                                       public UserSessionStoreListing,
+                                       public UserSessionStorePartitions {
  public:
   // Throws std::invalid_argument for an oversized partition (a configuration error).
   explicit InMemoryUserSessionStore(InMemoryUserSessionStoreOptions options = {});
@@ -41,6 +45,10 @@ class InMemoryUserSessionStore final : public UserSessionStore, public UserSessi
       UserSessionsFilter filter) override;
   boost::asio::awaitable<StoreResult<std::size_t>> delete_expired_sessions(
       DeleteExpiredOptions options = {}) override;
+  boost::asio::awaitable<StoreResult<UserSessionPage>> list_user_sessions(
+      UserSessionPageRequest page) override;
+  // The same database and clock.
+  std::shared_ptr<UserSessionStore> open_partition(std::string partition) override;
 
  private:
   std::string partition_;

@@ -1,24 +1,50 @@
 // The embedded default store: one SQLite database file in WAL mode.
 //
-// Reads run on a small pool of reader connections and writes on one writer connection, each on
-// threads of the store's own, so an Asio event loop never blocks on disk. Concurrent writes are
-// committed together (group commit): each is acknowledged only after its transaction commits.
-// WAL checkpoints run on a thread of their own, so they never stall queued writes.
+// A SqliteSessionDatabase is the engine for one file: a small pool of reader connections, one
+// writer connection and a checkpointer, each on threads of its own, so an Asio event loop never
+// blocks on disk. Concurrent writes are committed together (group commit): each is acknowledged
+// only after its transaction commits. WAL checkpoints run on their own thread, so they never
+// stall queued writes. A SqliteUserSessionStore is one partition of such an engine; several
+// partitions (sessions, back-channel replay records, refresh leases) share one engine and so one
+// writer (open_partition()).
 #pragma once
 
 #include <gatehouse/session/clock.hpp>
+#include <gatehouse/session/store_error.hpp>
 #include <gatehouse/session/user_session_store.hpp>
-
-#include <boost/system/system_error.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace gatehouse {
+
+struct SqliteDatabaseOptions {
+  std::string path;  // the database file; created with the schema when missing
+  std::size_t reader_threads = 2;
+  std::chrono::milliseconds busy_timeout{5000};
+  std::size_t max_writes_per_commit = 256;  // upper bound of one group commit
+};
+
+// What an engine has done since it was opened (for tests and metrics).
+struct SqliteDatabaseStatistics {
+  std::uint64_t commits = 0;  // write transactions committed
+  std::uint64_t writes = 0;   // write operations acknowledged by those commits
+};
+
+// The schema version this build writes; databases of a newer version are refused.
+inline constexpr int sqlite_schema_version = 1;
+
+// The engine for one database file. Lives as long as the longest-lived store using it; when the
+// last one goes, every queued operation finishes, then the connections close.
+class SqliteSessionDatabase;
+
+// Opens (creating or migrating) the database. Throws StoreOpenError.
+std::shared_ptr<SqliteSessionDatabase> open_sqlite_session_database(SqliteDatabaseOptions options);
 
 struct SqliteUserSessionStoreOptions {
   std::string path;       // the database file; created with the schema when missing
@@ -29,24 +55,21 @@ struct SqliteUserSessionStoreOptions {
   std::size_t max_writes_per_commit = 256;  // upper bound of one group commit
 };
 
-// Opening failed: code() is a StoreErrc (unavailable, corrupt, unsupported_version,
-// invalid_argument) and what() names the file and the problem.
-class StoreOpenError : public boost::system::system_error {
+// Reads complete on a reader thread and writes on the writer thread; either way the awaiting
+// coroutine resumes on its own executor.
+class SqliteUserSessionStore final : public UserSessionStore,
+                                     public UserSessionStoreCleanup,
+                                     public UserSessionStoreListing,
+                                     public UserSessionStorePartitions {
  public:
-  StoreOpenError(boost::system::error_code ec, const std::string& what)
-      : boost::system::system_error(ec, what) {}
-};
-
-// The schema version this build writes; databases of a newer version are refused.
-inline constexpr int sqlite_schema_version = 1;
-
-class SqliteUserSessionStore final : public UserSessionStore, public UserSessionStoreCleanup {
- public:
-  // Opens (creating or migrating) the database. Throws StoreOpenError.
+  // Opens an engine of its own. Throws StoreOpenError.
   explicit SqliteUserSessionStore(SqliteUserSessionStoreOptions options);
   // For the builder: the context's partition and clock, the file at `path`.
   SqliteUserSessionStore(const UserSessionStoreContext& context, std::string path);
-  // Finishes every queued operation, then closes the connections.
+  // A partition of an engine that is already open. Throws StoreOpenError (invalid_argument) for
+  // an oversized partition.
+  SqliteUserSessionStore(std::shared_ptr<SqliteSessionDatabase> database, std::string partition,
+                         Clock clock = system_clock());
   ~SqliteUserSessionStore() override;
 
   boost::asio::awaitable<StoreResult<std::optional<UserSession>>> get_user_session(
@@ -62,26 +85,19 @@ class SqliteUserSessionStore final : public UserSessionStore, public UserSession
   // Deletes in batches, each its own short write; then a WAL checkpoint runs in the background.
   boost::asio::awaitable<StoreResult<std::size_t>> delete_expired_sessions(
       DeleteExpiredOptions options = {}) override;
+  // Walks the (partition, key) unique index: no sort, no extra index.
+  boost::asio::awaitable<StoreResult<UserSessionPage>> list_user_sessions(
+      UserSessionPageRequest page) override;
+  // Same engine, same clock.
+  std::shared_ptr<UserSessionStore> open_partition(std::string partition) override;
 
-  // Not part of the store contract (other stores may have no cheap way to enumerate): every
-  // session of the partition, one page at a time, in key order (keyset pagination, so a session
-  // created or deleted between pages never shifts the others). Runs on the reader pool with the
-  // usual outcomes: `after` empty or oversized, or `limit` outside 1..max_page_size ->
-  // invalid_argument; unavailable; cancelled.
-  static constexpr std::size_t max_page_size = 1000;
-  struct ListPage {
-    std::optional<std::string> after;  // start after this key; none: from the first session
-    std::size_t limit = 100;           // at most this many sessions
-  };
-  struct Page {
-    std::vector<UserSession> sessions;
-    std::optional<std::string> next;  // `after` for the following page; none: this was the last
-  };
-  boost::asio::awaitable<StoreResult<Page>> list_user_sessions(ListPage page);
+  const std::shared_ptr<SqliteSessionDatabase>& database() const { return database_; }
+  SqliteDatabaseStatistics statistics() const;
 
  private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<SqliteSessionDatabase> database_;
+  std::string partition_;
+  Clock clock_;
 };
 
 }  // namespace gatehouse

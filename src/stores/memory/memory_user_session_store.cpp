@@ -1,7 +1,6 @@
+#include <gatehouse/session/store_support.hpp>
 #include <gatehouse/session/user_session_validation.hpp>
 #include <gatehouse/stores/memory_user_session_store.hpp>
-
-#include "session/cancellation.hpp"
 
 #include <map>
 #include <mutex>
@@ -32,7 +31,7 @@ using ExpiryIndex = std::set<std::tuple<std::string, Timestamp, std::string>>;
 class InMemorySessionDatabase {
  public:
   std::mutex mutex;
-  std::unordered_map<Scoped, UserSession, ScopedHash> sessions;
+  std::map<Scoped, UserSession> sessions;  // ordered: listing walks a partition in key order
   std::unordered_map<Scoped, KeySet, ScopedHash> by_subject;
   std::unordered_map<Scoped, KeySet, ScopedHash> by_session_id;
   ExpiryIndex by_expiry;  // only sessions that have an expiry
@@ -102,10 +101,15 @@ InMemoryUserSessionStore::InMemoryUserSessionStore(const UserSessionStoreContext
 
 InMemoryUserSessionStore::~InMemoryUserSessionStore() = default;
 
+std::shared_ptr<UserSessionStore> InMemoryUserSessionStore::open_partition(std::string partition) {
+  return std::make_shared<InMemoryUserSessionStore>(
+      InMemoryUserSessionStoreOptions{std::move(partition), clock_, database_});
+}
+
 boost::asio::awaitable<StoreResult<std::optional<UserSession>>>
 InMemoryUserSessionStore::get_user_session(std::string key) {
   if (auto ec = validate_key(key)) co_return ec;
-  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(database_->mutex);
   auto it = database_->sessions.find({partition_, key});
   if (it == database_->sessions.end()) co_return std::optional<UserSession>{};
@@ -115,7 +119,7 @@ InMemoryUserSessionStore::get_user_session(std::string key) {
 boost::asio::awaitable<StoreResult<void>> InMemoryUserSessionStore::create_user_session(
     UserSession session) {
   if (auto ec = validate_new_session(session, partition_)) co_return ec;
-  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   session.partition_key = partition_;
   std::lock_guard lock(database_->mutex);
   // A provider session (sid) maps to one gatehouse session per partition, as in the SQL schema.
@@ -131,7 +135,7 @@ boost::asio::awaitable<StoreResult<void>> InMemoryUserSessionStore::update_user_
     std::string key, UserSessionUpdate update) {
   if (auto ec = validate_key(key)) co_return ec;
   if (auto ec = validate_update(update)) co_return ec;
-  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(database_->mutex);
   auto it = database_->sessions.find({partition_, key});
   if (it == database_->sessions.end()) co_return StoreErrc::not_found;
@@ -140,12 +144,7 @@ boost::asio::awaitable<StoreResult<void>> InMemoryUserSessionStore::update_user_
       database_->by_session_id.contains({partition_, *update.session_id}))
     co_return StoreErrc::conflict;
   database_->unindex(s);
-  s.subject_id = std::move(update.subject_id);
-  s.session_id = std::move(update.session_id);
-  s.created = update.created;
-  s.renewed = update.renewed;
-  s.expires = update.expires;
-  s.ticket = std::move(update.ticket);
+  apply_update(s, std::move(update));
   database_->index(s);
   co_return boost::system::result<void>{};
 }
@@ -153,7 +152,7 @@ boost::asio::awaitable<StoreResult<void>> InMemoryUserSessionStore::update_user_
 boost::asio::awaitable<StoreResult<void>> InMemoryUserSessionStore::delete_user_session(
     std::string key) {
   if (auto ec = validate_key(key)) co_return ec;
-  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(database_->mutex);
   database_->erase(partition_, key);
   co_return boost::system::result<void>{};
@@ -162,7 +161,7 @@ boost::asio::awaitable<StoreResult<void>> InMemoryUserSessionStore::delete_user_
 boost::asio::awaitable<StoreResult<std::vector<UserSession>>>
 InMemoryUserSessionStore::get_user_sessions(UserSessionsFilter filter) {
   if (auto ec = validate_filter(filter)) co_return ec;
-  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(database_->mutex);
   std::vector<UserSession> found;
   for (const auto& key : database_->matching(partition_, filter))
@@ -173,11 +172,30 @@ InMemoryUserSessionStore::get_user_sessions(UserSessionsFilter filter) {
 boost::asio::awaitable<StoreResult<std::size_t>> InMemoryUserSessionStore::delete_user_sessions(
     UserSessionsFilter filter) {
   if (auto ec = validate_filter(filter)) co_return ec;
-  if (co_await detail::cancellation_requested()) co_return StoreErrc::cancelled;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   std::lock_guard lock(database_->mutex);
   auto keys = database_->matching(partition_, filter);
   for (const auto& key : keys) database_->erase(partition_, key);
   co_return keys.size();
+}
+
+boost::asio::awaitable<StoreResult<UserSessionPage>> InMemoryUserSessionStore::list_user_sessions(
+    UserSessionPageRequest page) {
+  if (auto ec = validate_page_request(page)) co_return ec;
+  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
+  std::lock_guard lock(database_->mutex);
+  auto& sessions = database_->sessions;
+  // Keys are never empty, so ("partition", "") sorts before the partition's first session.
+  auto it = sessions.upper_bound({partition_, page.after.value_or("")});
+  UserSessionPage out;
+  for (; it != sessions.end() && it->first.first == partition_; ++it) {
+    if (out.sessions.size() == page.limit) {
+      out.next = out.sessions.back().key;
+      break;
+    }
+    out.sessions.push_back(it->second);
+  }
+  co_return out;
 }
 
 boost::asio::awaitable<StoreResult<std::size_t>> InMemoryUserSessionStore::delete_expired_sessions(
@@ -187,7 +205,7 @@ boost::asio::awaitable<StoreResult<std::size_t>> InMemoryUserSessionStore::delet
   const Timestamp now = clock_();
   for (;;) {
     // Batches keep the lock short so readers are never starved by a large cleanup.
-    if (co_await detail::cancellation_requested())
+    if (co_await cancellation_requested())
       co_return removed ? StoreResult<std::size_t>{removed} : StoreErrc::cancelled;
     std::lock_guard lock(database_->mutex);
     auto& index = database_->by_expiry;

@@ -80,6 +80,9 @@ void Workers::run_group(Connection& connection, std::vector<std::unique_ptr<Job>
   if (rc != SQLITE_OK) {
     if (connection.in_transaction()) connection.exec("ROLLBACK");
     for (auto& job : group) job->fail(make_error_code(StoreErrc::unavailable));
+  } else {
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    committed_jobs_.fetch_add(group.size(), std::memory_order_relaxed);
   }
   for (auto& job : group) job->complete();
 }

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -58,6 +59,12 @@ class Workers {
 
   void submit(std::unique_ptr<Job> job);
 
+  // Write policy: transactions committed, and the jobs they held.
+  std::uint64_t commits() const noexcept { return commits_.load(std::memory_order_relaxed); }
+  std::uint64_t committed_jobs() const noexcept {
+    return committed_jobs_.load(std::memory_order_relaxed);
+  }
+
  private:
   void run(std::unique_ptr<Connection> connection);
   void run_group(Connection& connection, std::vector<std::unique_ptr<Job>>& group);
@@ -69,6 +76,8 @@ class Workers {
   std::condition_variable ready_;
   std::deque<std::unique_ptr<Job>> queue_;
   bool stopping_ = false;
+  std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> committed_jobs_{0};
   std::vector<std::thread> threads_;
 };
 

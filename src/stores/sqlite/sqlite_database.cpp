@@ -1,0 +1,69 @@
+#include "stores/sqlite/sqlite_database.hpp"
+
+#include "stores/sqlite/sqlite_schema.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
+namespace gatehouse {
+
+SqliteSessionDatabase::SqliteSessionDatabase(SqliteDatabaseOptions options)
+    : options_(std::move(options)),
+      checkpointer_(sqlite::Workers::Policy::read, 1, 1, [this] { return open_checkpointer(); }),
+      writer_(sqlite::Workers::Policy::write, 1, options_.max_writes_per_commit,
+              [this] { return open_writer(); }),
+      readers_(sqlite::Workers::Policy::read, std::max<std::size_t>(1, options_.reader_threads), 16,
+               [this] { return open_reader(); }) {}
+
+std::unique_ptr<sqlite::Connection> SqliteSessionDatabase::open_writer() {
+  auto c = std::make_unique<sqlite::Connection>(
+      options_.path, sqlite::Connection::Mode::read_write_create, busy_timeout());
+  try {
+    sqlite::prepare_database(*c, options_.path);
+  } catch (const StoreOpenError&) {
+    throw;
+  } catch (const boost::system::system_error& e) {
+    throw StoreOpenError(e.code(), "session database '" + options_.path + "': " + e.what());
+  }
+  // Checkpoints copy the WAL into the database and sync it: slow I/O that would stall every
+  // queued write. The writer only reports the WAL's size; a thread of its own checkpoints.
+  sqlite3_wal_autocheckpoint(c->handle(), 0);
+  sqlite3_wal_hook(c->handle(), &SqliteSessionDatabase::on_commit, this);
+  return c;
+}
+
+std::unique_ptr<sqlite::Connection> SqliteSessionDatabase::open_reader() {
+  auto c = std::make_unique<sqlite::Connection>(options_.path, sqlite::Connection::Mode::read_only,
+                                                busy_timeout());
+  c->exec("PRAGMA mmap_size=268435456");
+  return c;
+}
+
+std::unique_ptr<sqlite::Connection> SqliteSessionDatabase::open_checkpointer() {
+  return std::make_unique<sqlite::Connection>(
+      options_.path, sqlite::Connection::Mode::read_write_create, busy_timeout());
+}
+
+void SqliteSessionDatabase::request_checkpoint() {
+  if (checkpoint_pending_.exchange(true)) return;
+  checkpointer_.submit(std::make_unique<sqlite::FunctionJob>([this](sqlite::Connection& c) {
+    checkpoint_pending_ = false;
+    c.exec("PRAGMA wal_checkpoint(PASSIVE)");
+  }));
+}
+
+int SqliteSessionDatabase::on_commit(void* self, sqlite3*, const char*, int wal_pages) {
+  if (wal_pages >= checkpoint_pages)
+    static_cast<SqliteSessionDatabase*>(self)->request_checkpoint();
+  return SQLITE_OK;
+}
+
+std::shared_ptr<SqliteSessionDatabase> open_sqlite_session_database(SqliteDatabaseOptions options) {
+  if (options.path.empty())
+    throw StoreOpenError(make_error_code(StoreErrc::invalid_argument),
+                         "session database path is empty");
+  return std::make_shared<SqliteSessionDatabase>(std::move(options));
+}
+
+}  // namespace gatehouse
