@@ -1,6 +1,8 @@
 # The two commands: `make test` and (with the gateway) `make demo`. See README.md.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= 2
 CMAKE_ARGS ?=
 # ccache keys on paths relative to the checkout, so clones in other folders (CI) hit the cache.
@@ -8,7 +10,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 # With -g, ccache would otherwise hash the build folder too.
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build test test-fast test-cpp test-node test-asan bench bench-http demo format clean
+.PHONY: all deps build test test-fast test-cpp test-node test-asan fuzz bench bench-http demo format clean
 
 all: build
 
@@ -51,6 +53,11 @@ test-asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j $(JOBS) --output-on-failure --timeout 900 --no-tests=error
 
+# Every libFuzzer target built with clang (in FUZZ_BUILD), each run FUZZ_SECONDS on a copy of
+# its seed corpus; one line per target, fails on any finding or a target that does not build.
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) ./scripts/fuzz.sh $(FUZZ_BUILD)
+
 # Store benchmarks beside a raw sqlite3 baseline, then the back-channel logout request beside
 # its parts; each prints its ratios. BENCH_ARGS passes flags to both.
 bench: build
@@ -72,4 +79,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

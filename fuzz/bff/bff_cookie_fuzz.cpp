@@ -2,7 +2,7 @@
 // and only well-formed 43-character handles may map to a store key.
 #include "bff/cookies.hpp"
 #include "bff/flow_state.hpp"
-#include "tickets/ticket_store.hpp"
+#include "tickets/handle.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -13,8 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   gatehouse::http::Request request;
   request.headers.emplace_back("Cookie", std::string(reinterpret_cast<const char*>(data), size));
   for (const auto& [name, value] : request.cookies()) {
-    auto key = gatehouse::tickets::TicketStore::key_for_handle(value);
-    if (key && value.size() != 43) std::abort();
+    auto key = gatehouse::tickets::key_for_handle(value);
+    if (key && value.size() != gatehouse::tickets::kHandleChars) std::abort();
     (void)gatehouse::bff::open_flow(keys, gatehouse::bff::FlowKind::login, name, value, 0);
   }
   (void)gatehouse::bff::find_cookie(request, "__Host-gatehouse");

@@ -87,10 +87,14 @@ std::variant<Target, RequestError> parse_target(bhttp::verb method, std::string_
       return bad(uri ? "absolute-form request target must be http or https"
                      : "malformed request target");
     }
-    if (!uri->has_authority() || !host_and_port(view(uri->encoded_authority())))
+    // After an authority the path is empty or starts with '/' (RFC 3986 3.3). Boost.URL 1.81
+    // does not insist: "http://t:80.1/x" comes back as port 80 and path ".1/x".
+    const std::string_view path = view(uri->encoded_path());
+    if (!uri->has_authority() || !host_and_port(view(uri->encoded_authority())) ||
+        (!path.empty() && !path.starts_with('/')))
       return bad("absolute-form request target without a valid host[:port]");
     t.authority = view(uri->encoded_authority());
-    t.path = uri->encoded_path().empty() ? std::string_view("/") : view(uri->encoded_path());
+    t.path = path.empty() ? std::string_view("/") : path;
     if (uri->has_query()) t.query = view(uri->encoded_query());
   }
   if (!percent_decode(t.path)) return bad("invalid request path");
@@ -184,6 +188,12 @@ std::optional<RequestError> error_for(const boost::system::error_code& ec) {
 }
 
 Request to_request(BeastRequest&& message, std::string remote_address) {
+  Request r = to_request_head(message, std::move(remote_address));
+  r.body = std::move(message.body());
+  return r;
+}
+
+Request to_request_head(const BeastRequest& message, std::string remote_address) {
   Request r;
   r.method = std::string(message.method_string());
   std::optional<std::string> authority;
@@ -209,7 +219,6 @@ Request to_request(BeastRequest&& message, std::string remote_address) {
                            host && authority ? *authority : std::string(f.value()));
   }
   if (authority && !host_seen) r.headers.emplace_back("Host", *authority);
-  r.body = std::move(message.body());
   r.remote_address = std::move(remote_address);
   return r;
 }

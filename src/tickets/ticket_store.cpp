@@ -1,20 +1,10 @@
 #include "tickets/ticket_store.hpp"
 
-#include "crypto/base64.hpp"
-#include "crypto/digest.hpp"
-#include "crypto/random.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 namespace gatehouse::tickets {
-namespace {
-
-constexpr std::size_t handle_bytes = 32;  // 256 bits
-constexpr std::size_t handle_chars = 43;  // base64url of 32 bytes, unpadded
-
-}  // namespace
 
 TicketStore::TicketStore(std::shared_ptr<UserSessionStore> store,
                          std::shared_ptr<const crypto::KeyRing> keys, TicketStoreOptions options,
@@ -24,13 +14,6 @@ TicketStore::TicketStore(std::shared_ptr<UserSessionStore> store,
       options_(options),
       clock_(clock ? std::move(clock) : system_clock()) {}
 
-std::optional<std::string> TicketStore::key_for_handle(std::string_view handle) {
-  if (handle.size() != handle_chars) return std::nullopt;
-  auto raw = crypto::base64url_decode(handle);
-  if (!raw || raw->size() != handle_bytes) return std::nullopt;
-  return crypto::base64url_encode(crypto::sha256(handle));
-}
-
 Timestamp TicketStore::absolute_expiry(const UserSession& s) const {
   return s.created + options_.max_lifetime;
 }
@@ -39,7 +22,7 @@ boost::asio::awaitable<StoreResult<IssuedSession>> TicketStore::create(
     std::string subject, std::optional<std::string> sid, SessionTicket ticket) {
   const auto now = clock_();
   IssuedSession issued;
-  issued.handle = crypto::base64url_encode(crypto::random_bytes(handle_bytes));
+  issued.handle = new_handle();
   issued.key = *key_for_handle(issued.handle);
   issued.absolute_expires = now + options_.max_lifetime;
   issued.expires = std::min(now + options_.idle_timeout, issued.absolute_expires);

@@ -13,6 +13,7 @@
 #include <gatehouse/session/user_session_store.hpp>
 
 #include "crypto/key_ring.hpp"
+#include "tickets/handle.hpp"
 #include "tickets/ticket.hpp"
 
 #include <chrono>
@@ -57,7 +58,9 @@ class TicketStore {
               TicketStoreOptions options, Clock clock = system_clock());
 
   // The store key for a cookie value, or nullopt when the value is not a well-formed handle.
-  static std::optional<std::string> key_for_handle(std::string_view handle);
+  static std::optional<std::string> key_for_handle(std::string_view handle) {
+    return tickets::key_for_handle(handle);
+  }
 
   // A fresh session under a fresh handle (every login: no session fixation). A stale session
   // of the same subject and sid is replaced; without a sid no other session is touched.

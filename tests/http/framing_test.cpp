@@ -59,6 +59,8 @@ std::vector<Case> cases() {
       {"absolute_userinfo", "GET http://u:p@t/ HTTP/1.1\r\nHost: t\r\n\r\n", 400},
       {"absolute_bad_port", "GET http://t:99999/ HTTP/1.1\r\nHost: t\r\n\r\n", 400},
       {"absolute_malformed", "GET http://[::1/ HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+      // Found by the http_request fuzzer: Boost.URL ends the port at "80" and returns ".1/x".
+      {"absolute_port_dot", "GET http://t:80.1/x HTTP/1.1\r\nHost: t\r\n\r\n", 400},
       {"absolute_bad_escape", "GET http://t/a%zz HTTP/1.1\r\nHost: t\r\n\r\n", 400},
       {"absolute_nul_in_path", "GET http://t/a%00 HTTP/1.1\r\nHost: t\r\n\r\n", 400},
       {"absolute_fragment", "GET http://t/a#f HTTP/1.1\r\nHost: t\r\n\r\n", 400},
@@ -228,6 +230,8 @@ TEST(ParseRequest, RefusalsSayWhatIsWrong) {
       {"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", "duplicate Host"},
       {"GET ftp://t/ HTTP/1.1\r\nHost: t\r\n\r\n", "must be http or https"},
       {"GET http://u@t/ HTTP/1.1\r\nHost: t\r\n\r\n", "without a valid host[:port]"},
+      {"GET http://t:80.1/x HTTP/1.1\r\nHost: t\r\n\r\n", "without a valid host[:port]"},
+      {"GET http://[::1]x/ HTTP/1.1\r\nHost: t\r\n\r\n", "without a valid host[:port]"},
       {"GET * HTTP/1.1\r\nHost: t\r\n\r\n", "only for OPTIONS"},
       {"GET t:443 HTTP/1.1\r\nHost: t\r\n\r\n", "only for CONNECT"},
       {"CONNECT t:443 HTTP/1.1\r\nHost: t\r\n\r\n", "CONNECT is not supported"},

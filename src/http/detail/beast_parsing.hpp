@@ -42,5 +42,7 @@ std::optional<RequestError> error_for(const boost::system::error_code& ec);
 // The checked message as our value type (check_head must have passed). An absolute-form target
 // is reduced to origin form, and its authority becomes the Host header (RFC 9112 3.2.2).
 Request to_request(BeastRequest&& message, std::string remote_address);
+// The same without the body (none may have been read yet).
+Request to_request_head(const BeastRequest& message, std::string remote_address);
 
 }  // namespace gatehouse::http::detail

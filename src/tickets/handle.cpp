@@ -1,0 +1,20 @@
+#include "tickets/handle.hpp"
+
+#include "crypto/base64.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/random.hpp"
+
+namespace gatehouse::tickets {
+
+std::string new_handle() {
+  return crypto::base64url_encode(crypto::random_bytes(kHandleBytes));
+}
+
+std::optional<std::string> key_for_handle(std::string_view handle) {
+  if (handle.size() != kHandleChars) return std::nullopt;
+  auto raw = crypto::base64url_decode(handle);
+  if (!raw || raw->size() != kHandleBytes) return std::nullopt;
+  return crypto::base64url_encode(crypto::sha256(handle));
+}
+
+}  // namespace gatehouse::tickets
