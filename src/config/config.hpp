@@ -22,6 +22,14 @@ namespace gatehouse::config {
 using oidc::TokenAuth;  // header-only: the configuration does not link the OIDC client
 enum class StoreKind { sqlite, memory };
 enum class SameSite { lax, strict };
+// Which access token a proxied call carries ("client": gatehouse's own, client-credentials).
+enum class TokenMode {
+  user,            // the signed-in user's; no user, no call
+  user_or_client,  // the user's when signed in, else the client's
+  client,          // always the client's
+  user_or_none,    // the user's when signed in, else none
+  none,            // never a token
+};
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
@@ -43,6 +51,9 @@ struct OidcConfig {
   std::vector<std::string> scopes = {"openid", "profile", "email", "offline_access"};
   TokenAuth token_auth = TokenAuth::client_secret_basic;
   std::chrono::milliseconds clock_skew = std::chrono::seconds{60};
+  // A user access token this close to expiry is refreshed before a proxied call (0 to 1 h).
+  std::chrono::milliseconds refresh_margin = std::chrono::seconds{60};
+  bool dpop = false;  // RFC 9449 sender-constrained (DPoP) tokens
 };
 
 struct SessionConfig {
@@ -78,6 +89,33 @@ struct BffConfig {
   std::string base_path = "/bff";
 };
 
+// A claim the user must have for a route: 403 otherwise.
+struct ClaimRequirement {
+  std::string claim;
+  std::vector<std::string> any_of;  // a TOML string is one value; an array: any of them
+};
+
+// One `[[api]]` table: requests under `path` are forwarded to `upstream` with a token.
+// Validated at load: what a loaded Config holds needs no checking again.
+struct ApiRoute {
+  // Matched on a segment boundary ("/api/orders" matches "/api/orders/1", not "/api/ordersx");
+  // starts with "/", never ends with one, at most 256 bytes; the longest matching path wins.
+  std::string path;
+  // http(s)://host[:port][/prefix], never ending in "/" (a trailing "/" in the file is dropped),
+  // no userinfo, query or fragment: the rest of the request path and its query are appended
+  // (an empty result is "/").
+  std::string upstream;
+  TokenMode token = TokenMode::user;
+  std::vector<std::string> scopes;      // client-credentials scopes; only with client tokens
+  std::optional<std::string> audience;  // RFC 8707 resource indicator; never with token none
+  std::vector<ClaimRequirement> require_claims;  // in file order; only with user tokens
+  bool csrf = true;                              // require `X-CSRF: 1` (401 without)
+  bool websocket = false;                        // let `Upgrade: websocket` through
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds{2};
+  // Until the upstream's response headers; 504 after.
+  std::chrono::milliseconds response_timeout = std::chrono::seconds{30};
+};
+
 // The operators' HTTP API (list, revoke, cleanup). Not started without a token.
 struct AdminConfig {
   std::string listen = "127.0.0.1:8081";
@@ -94,6 +132,7 @@ struct Config {
   FrontendConfig frontend;
   BffConfig bff;
   AdminConfig admin;
+  std::vector<ApiRoute> api;  // `[[api]]` in file order; from the file only, never the environment
 };
 
 // Only GATEHOUSE_* entries matter. A map, so tests never touch the process environment.
@@ -134,5 +173,6 @@ std::string describe(const Config& config);
 // to_string(TokenAuth) is oidc's, found by argument-dependent lookup.
 std::string_view to_string(StoreKind value);
 std::string_view to_string(SameSite value);
+std::string_view to_string(TokenMode value);
 
 }  // namespace gatehouse::config

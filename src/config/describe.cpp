@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 #include "config/schema.hpp"
 #include "config/text.hpp"
+#include "config/units.hpp"
 
 namespace gatehouse::config {
 namespace {
@@ -17,6 +18,37 @@ std::string note_for(const Setting& setting, const Config& config) {
   if (name == "session.sqlite_path" && config.session.store != StoreKind::sqlite)
     return "unused: session.store is \"" + std::string(to_string(config.session.store)) + "\"";
   return {};
+}
+
+std::string claims_table(const std::vector<ClaimRequirement>& claims) {
+  std::string out = "{ ";
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    const auto& values = claims[i].any_of;
+    out += (i ? ", " : "") + toml_key(claims[i].claim) + " = " +
+           (values.size() == 1 ? toml_string(values[0]) : toml_string_array(values));
+  }
+  return out + " }";
+}
+
+// Every key, in the order the docs list them; unset optional ones as comments.
+std::string route_table(const ApiRoute& route) {
+  const auto duration = [](std::chrono::milliseconds d) { return toml_string(format_duration(d)); };
+  std::string out = "[[api]]\n";
+  out += "path = " + toml_string(route.path) + "\n";
+  out += "upstream = " + toml_string(route.upstream) + "\n";
+  out += "token = " + toml_string(to_string(route.token)) + "\n";
+  out += route.scopes.empty() ? "# scopes is not set\n"
+                              : "scopes = " + toml_string_array(route.scopes) + "\n";
+  out += route.audience ? "audience = " + toml_string(*route.audience) + "\n"
+                        : "# audience is not set\n";
+  out += route.require_claims.empty()
+             ? "# require_claims is not set\n"
+             : "require_claims = " + claims_table(route.require_claims) + "\n";
+  out += std::string("csrf = ") + (route.csrf ? "true" : "false") + "\n";
+  out += std::string("websocket = ") + (route.websocket ? "true" : "false") + "\n";
+  out += "connect_timeout = " + duration(route.connect_timeout) + "\n";
+  out += "response_timeout = " + duration(route.response_timeout) + "\n";
+  return out;
 }
 
 }  // namespace
@@ -39,6 +71,9 @@ std::string describe(const Config& config) {
       out += '\n';
     }
   }
+  // Arrays of tables after every section: a [[api]] header ends the section before it.
+  if (config.api.empty()) out += "\n# no [[api]] routes\n";
+  for (const auto& route : config.api) out += "\n" + route_table(route);
   return out;
 }
 

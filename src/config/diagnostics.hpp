@@ -52,4 +52,8 @@ void validate(const Config& config, Diagnostics& diagnostics);
 // The network-shaped part of validate(): listen address, origins and URLs.
 void validate_network(const Config& config, Diagnostics& diagnostics);
 
+// The `[[api]]` part of validate(): each route, and the routes against each other and the
+// gateway's own endpoints. Problems name `api[N].key`.
+void validate_api_routes(const Config& config, Diagnostics& diagnostics);
+
 }  // namespace gatehouse::config

@@ -90,9 +90,7 @@ std::optional<std::string> render(bool v) {
   return v ? "true" : "false";
 }
 std::optional<std::string> render(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + toml_string(v[i]);
-  return out + "]";
+  return toml_string_array(v);
 }
 template <class E>
 requires std::is_enum_v<E> std::optional<std::string> render(E v) {
@@ -155,6 +153,8 @@ std::vector<Setting> make_settings() {
       field<&C::oidc, &Oidc::scopes>("oidc", "scopes"),
       field<&C::oidc, &Oidc::token_auth>("oidc", "token_auth"),
       field<&C::oidc, &Oidc::clock_skew>("oidc", "clock_skew"),
+      field<&C::oidc, &Oidc::refresh_margin>("oidc", "refresh_margin"),
+      field<&C::oidc, &Oidc::dpop>("oidc", "dpop"),
 
       field<&C::session, &Session::store>("session", "store"),
       field<&C::session, &Session::sqlite_path>("session", "sqlite_path"),

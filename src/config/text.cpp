@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <vector>
 
 namespace gatehouse::config {
 namespace {
@@ -56,6 +55,26 @@ std::string toml_string(std::string_view text) {
   for (char c : text) append_escaped(out, c);
   out += '"';
   return out;
+}
+
+std::string toml_string_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + toml_string(items[i]);
+  return out + "]";
+}
+
+std::string toml_key(std::string_view key) {
+  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+  return bare ? std::string(key) : toml_string(key);
+}
+
+bool is_scope_token(std::string_view scope) {
+  return !scope.empty() && std::all_of(scope.begin(), scope.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7f && c != '"' && c != '\\';
+  });
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

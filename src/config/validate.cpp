@@ -36,14 +36,6 @@ bool is_cookie_name(std::string_view name) {
   });
 }
 
-// RFC 6749 scope-token: visible ASCII except space, '"' and '\'.
-bool is_scope_token(std::string_view scope) {
-  return !scope.empty() && std::all_of(scope.begin(), scope.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u > 0x20 && u < 0x7f && c != '"' && c != '\\';
-  });
-}
-
 // PEM certificates and keys: read the way the config file is (never blocking on a FIFO, a loop
 // named as such), so what fails here is what would fail at start-up.
 void check_readable_file(Diagnostics& d, const std::string& setting,
@@ -87,6 +79,10 @@ void validate_oidc(const OidcConfig& o, Diagnostics& d) {
         std::find(o.scopes.begin(), o.scopes.end(), "openid") == o.scopes.end())
       d.error("oidc.scopes", "must contain \"openid\" (without it there is no ID token)");
   }
+  if (d.usable("oidc.refresh_margin") && o.refresh_margin > std::chrono::hours{1})
+    d.error("oidc.refresh_margin",
+            "must be at most \"1h\", got " + duration_text(o.refresh_margin) +
+                "; access tokens are refreshed this long before they expire");
   if (d.usable("oidc.clock_skew") && o.clock_skew > std::chrono::minutes{5})
     d.error("oidc.clock_skew",
             "must be at most \"5m\", got " + duration_text(o.clock_skew) +
@@ -158,6 +154,7 @@ void validate(const Config& config, Diagnostics& diagnostics) {
   validate_oidc(config.oidc, diagnostics);
   validate_session(config.session, diagnostics);
   validate_paths(config, diagnostics);
+  validate_api_routes(config, diagnostics);  // after bff.base_path, which routes must not shadow
 }
 
 }  // namespace gatehouse::config

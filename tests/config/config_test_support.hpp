@@ -53,4 +53,18 @@ inline std::string with(std::string_view section, std::string_view extra) {
   return out;
 }
 
+// The minimal file followed by `tables` (typically `[[api]]` tables), which start on line 10.
+inline std::string with_routes(std::string_view tables) {
+  return std::string(minimal_toml) + "\n" + std::string(tables);
+}
+
+// One `[[api]]` table with the two required keys and `extra` lines, as with_routes() wants it.
+inline std::string route(std::string_view path, std::string_view upstream,
+                         std::string_view extra = {}) {
+  std::string out = "[[api]]\npath = \"" + std::string(path) + "\"\nupstream = \"" +
+                    std::string(upstream) + "\"\n";
+  if (!extra.empty()) out += std::string(extra) + "\n";
+  return out;
+}
+
 }  // namespace gatehouse::config::testing
