@@ -46,6 +46,7 @@ boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::create_user_sessi
   if (auto ec = gatehouse::validate_new_session(session, context_.partition)) co_return ec;
   if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   session.partition_key = context_.partition;
+  session.version = 1;
   std::lock_guard lock(backend_->mutex);
   if (sid_taken(session.session_id, session.key)) co_return StoreErrc::conflict;
   if (!backend_->rows.try_emplace({context_.partition, session.key}, session).second)
@@ -61,6 +62,7 @@ boost::asio::awaitable<StoreResult<void>> MapUserSessionStore::update_user_sessi
   std::lock_guard lock(backend_->mutex);
   auto it = backend_->rows.find({context_.partition, key});
   if (it == backend_->rows.end()) co_return StoreErrc::not_found;  // never re-create
+  if (!gatehouse::version_matches(it->second, update)) co_return StoreErrc::conflict;
   if (sid_taken(update.session_id, key)) co_return StoreErrc::conflict;
   gatehouse::apply_update(it->second, std::move(update));
   co_return boost::system::result<void>{};

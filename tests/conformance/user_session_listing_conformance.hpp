@@ -150,6 +150,7 @@ TYPED_TEST_P(UserSessionStoreListingConformance, ListedSessionsAreWhole) {
   ASSERT_TRUE(page);
   ASSERT_EQ(page->sessions.size(), 1u);
   stored.partition_key = "app";
+  stored.version = 1;
   EXPECT_EQ(page->sessions[0], stored);
 }
 

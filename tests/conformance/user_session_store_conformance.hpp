@@ -18,6 +18,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <latch>
 #include <map>
 #include <mutex>
@@ -45,6 +46,7 @@ TYPED_TEST_P(UserSessionStoreConformance, CreatedSessionRoundTripsEveryField) {
   ASSERT_FALSE(this->create(without));
   with_sid.partition_key = "app";
   without.partition_key = "app";
+  with_sid.version = without.version = 1;  // the store's count, whatever create was given
   EXPECT_EQ(this->get("k1"), with_sid);
   EXPECT_EQ(this->get("k2"), without);
 }
@@ -106,6 +108,82 @@ TYPED_TEST_P(UserSessionStoreConformance, UpdateReplacesEveryMutableField) {
   EXPECT_EQ(this->query({.session_id = "sid-new"}), std::vector<std::string>{"k"});
   EXPECT_TRUE(this->query({.session_id = "sid-k"}).empty());
   EXPECT_TRUE(this->query({.subject_id = "alice"}).empty());
+}
+
+TYPED_TEST_P(UserSessionStoreConformance, VersionStartsAtOneAndCountsEveryUpdate) {
+  auto s = this->session("k");
+  s.version = 42;  // ignored: the store keeps the count
+  ASSERT_FALSE(this->create(s));
+  EXPECT_EQ(this->get("k")->version, 1u);
+  const auto now = this->clock_.now();
+  for (std::uint64_t expected = 2; expected <= 4; ++expected) {
+    UserSessionUpdate u{"alice", "sid-k", now, now, std::nullopt, "t" + std::to_string(expected)};
+    ASSERT_TRUE(this->run(this->store_->update_user_session("k", u)));
+    EXPECT_EQ(this->get("k")->version, expected);
+  }
+  EXPECT_EQ(this->query({.subject_id = "alice"}), std::vector<std::string>{"k"});
+}
+
+TYPED_TEST_P(UserSessionStoreConformance, ConditionalUpdateNeedsTheStoredVersion) {
+  ASSERT_FALSE(this->create(this->session("k")));
+  const auto now = this->clock_.now();
+  UserSessionUpdate fresh{"alice", "sid-k", now, now, std::nullopt, "fresh-tokens", 1};
+  ASSERT_TRUE(this->run(this->store_->update_user_session("k", fresh)));
+  // A slower writer that read version 1 must not put its old data back.
+  UserSessionUpdate stale{"alice", "sid-k", now, now, std::nullopt, "stale-tokens", 1};
+  auto r = this->run(this->store_->update_user_session("k", stale));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), StoreErrc::conflict);
+  auto got = this->get("k");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->ticket, "fresh-tokens");
+  EXPECT_EQ(got->version, 2u);
+  UserSessionUpdate next{"alice", "sid-k", now, now, std::nullopt, "next", 2};
+  EXPECT_TRUE(this->run(this->store_->update_user_session("k", next)));
+  EXPECT_EQ(this->get("k")->version, 3u);
+  // Conditional or not, a missing key is not_found and is never created.
+  UserSessionUpdate gone{"alice", std::nullopt, now, now, std::nullopt, "t", 1};
+  auto missing = this->run(this->store_->update_user_session("gone", gone));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error(), StoreErrc::not_found);
+  EXPECT_EQ(this->get("gone"), std::nullopt);
+}
+
+// Many writers, one version: exactly one conditional update wins, from any thread.
+TYPED_TEST_P(UserSessionStoreConformance, ConcurrentConditionalUpdatesHaveOneWinner) {
+  ASSERT_FALSE(this->create(this->session("k")));
+  constexpr int writers = 16;
+  boost::asio::thread_pool pool(4);
+  std::atomic<int> won{0}, conflicts{0}, other{0};
+  std::latch finished(writers);
+  auto store = this->store_;
+  const auto now = this->clock_.now();
+  for (int i = 0; i < writers; ++i) {
+    boost::asio::co_spawn(
+        pool,
+        [store, i, now, &won, &conflicts, &other, &finished]() -> boost::asio::awaitable<void> {
+          UserSessionUpdate u{
+              "alice", "sid-k", now, now, std::nullopt, "writer-" + std::to_string(i), 1};
+          auto r = co_await store->update_user_session("k", u);
+          if (r)
+            ++won;
+          else if (r.error() == StoreErrc::conflict)
+            ++conflicts;
+          else
+            ++other;
+          finished.count_down();
+        },
+        boost::asio::detached);
+  }
+  finished.wait();
+  pool.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(conflicts.load(), writers - 1);
+  EXPECT_EQ(other.load(), 0);
+  auto got = this->get("k");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->version, 2u);
+  EXPECT_TRUE(got->ticket.starts_with("writer-")) << got->ticket;
 }
 
 TYPED_TEST_P(UserSessionStoreConformance, UpdateOfMissingKeyCreatesNothing) {
@@ -446,10 +524,12 @@ REGISTER_TYPED_TEST_SUITE_P(
     UserSessionStoreConformance, GetOfUnknownKeyIsEmpty, CreatedSessionRoundTripsEveryField,
     LargeTicketAndNonAsciiSubjectRoundTrip, CreateOfExistingKeyConflictsAndKeepsOriginal,
     SessionIdIsUniqueWithinPartition, UpdateReplacesEveryMutableField,
-    UpdateOfMissingKeyCreatesNothing, UpdateToAnotherSessionsSidConflicts,
-    DeleteRemovesAndMissingKeyIsFine, FilterNeedsSubjectOrSessionId,
-    FilterBySubjectSessionIdAndBoth, PartitionsNeverSeeOrDeleteEachOther,
-    DeleteExpiredRemovesExactlyThePast, BadArgumentsAreTypedErrors, CancelledBeforeStartDoesNothing,
+    VersionStartsAtOneAndCountsEveryUpdate, ConditionalUpdateNeedsTheStoredVersion,
+    ConcurrentConditionalUpdatesHaveOneWinner, UpdateOfMissingKeyCreatesNothing,
+    UpdateToAnotherSessionsSidConflicts, DeleteRemovesAndMissingKeyIsFine,
+    FilterNeedsSubjectOrSessionId, FilterBySubjectSessionIdAndBoth,
+    PartitionsNeverSeeOrDeleteEachOther, DeleteExpiredRemovesExactlyThePast,
+    BadArgumentsAreTypedErrors, CancelledBeforeStartDoesNothing,
     CancellationInFlightLeavesStoreConsistent, ConcurrentWritersFromSeveralThreadsStayConsistent);
 
 }  // namespace gatehouse::testing

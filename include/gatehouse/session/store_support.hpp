@@ -19,7 +19,13 @@ inline boost::asio::awaitable<bool> cancellation_requested() {
   co_return state.cancelled() != boost::asio::cancellation_type::none;
 }
 
-// Replaces every mutable field of `session` with the update's; key and partition stay.
+// Whether `update` may be applied to `stored` (its expected version, when set, is the stored one).
+inline bool version_matches(const UserSession& stored, const UserSessionUpdate& update) {
+  return !update.expected_version || *update.expected_version == stored.version;
+}
+
+// Replaces every mutable field of `session` with the update's and counts the version up; key and
+// partition stay.
 inline void apply_update(UserSession& session, UserSessionUpdate update) {
   session.subject_id = std::move(update.subject_id);
   session.session_id = std::move(update.session_id);
@@ -27,6 +33,7 @@ inline void apply_update(UserSession& session, UserSessionUpdate update) {
   session.renewed = update.renewed;
   session.expires = update.expires;
   session.ticket = std::move(update.ticket);
+  ++session.version;
 }
 
 }  // namespace gatehouse

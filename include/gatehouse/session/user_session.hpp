@@ -3,6 +3,7 @@
 
 #include <gatehouse/session/clock.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,9 @@ struct UserSession {
   Timestamp renewed{};
   std::optional<Timestamp> expires;  // no value: never expires by time (cleanup keeps it)
   std::string ticket;                // opaque, already encrypted by the session layer
+  // Kept by the store: 1 when created, one more with every update (what create is given is
+  // ignored). Conditional updates compare it, so a slower writer never puts old data back.
+  std::uint64_t version = 0;
 
   friend bool operator==(const UserSession&, const UserSession&) = default;
 };
@@ -30,6 +34,9 @@ struct UserSessionUpdate {
   Timestamp renewed{};
   std::optional<Timestamp> expires;
   std::string ticket;
+  // When set: update only if the stored session's version is exactly this; otherwise conflict,
+  // and nothing changes (compare-and-set).
+  std::optional<std::uint64_t> expected_version;
 
   friend bool operator==(const UserSessionUpdate&, const UserSessionUpdate&) = default;
 };

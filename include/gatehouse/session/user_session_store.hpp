@@ -13,7 +13,9 @@
 //   create_user_session   existing key, or a session id already used in the partition ->
 //                         conflict, the stored session unchanged
 //   update_user_session   missing key -> not_found, and nothing is created (a revoked session
-//                         never comes back); a session id used by another session -> conflict
+//                         never comes back); a session id used by another session -> conflict;
+//                         expected_version set and not the stored version -> conflict, unchanged.
+//                         Every update adds one to the version (create makes it 1)
 //   delete_user_session   missing key -> success
 //   get/delete_user_sessions  filter with neither subject nor session id -> invalid_argument;
 //                         with both -> sessions matching both

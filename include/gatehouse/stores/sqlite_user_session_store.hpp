@@ -37,7 +37,7 @@ struct SqliteDatabaseStatistics {
 };
 
 // The schema version this build writes; databases of a newer version are refused.
-inline constexpr int sqlite_schema_version = 1;
+inline constexpr int sqlite_schema_version = 2;
 
 // The engine for one database file. Lives as long as the longest-lived store using it; when the
 // last one goes, every queued operation finishes, then the connections close.

@@ -121,6 +121,7 @@ boost::asio::awaitable<StoreResult<void>> InMemoryUserSessionStore::create_user_
   if (auto ec = validate_new_session(session, partition_)) co_return ec;
   if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   session.partition_key = partition_;
+  session.version = 1;
   std::lock_guard lock(database_->mutex);
   // A provider session (sid) maps to one gatehouse session per partition, as in the SQL schema.
   if (session.session_id && database_->by_session_id.contains({partition_, *session.session_id}))
@@ -140,6 +141,7 @@ boost::asio::awaitable<StoreResult<void>> InMemoryUserSessionStore::update_user_
   auto it = database_->sessions.find({partition_, key});
   if (it == database_->sessions.end()) co_return StoreErrc::not_found;
   UserSession& s = it->second;
+  if (!version_matches(s, update)) co_return StoreErrc::conflict;
   if (update.session_id && update.session_id != s.session_id &&
       database_->by_session_id.contains({partition_, *update.session_id}))
     co_return StoreErrc::conflict;

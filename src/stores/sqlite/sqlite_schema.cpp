@@ -31,6 +31,10 @@ CREATE UNIQUE INDEX ux_user_sessions_subject_sid ON user_sessions (partition_key
 CREATE UNIQUE INDEX ux_user_sessions_sid ON user_sessions (partition_key, session_id);
 CREATE INDEX ix_user_sessions_expires ON user_sessions (partition_key, expires);
 )sql",
+    // 2: a version per row for conditional updates (existing rows start at 1; O(1) in SQLite).
+    R"sql(
+ALTER TABLE user_sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+)sql",
 };
 
 [[noreturn]] void refuse(int rc, const std::string& path, const std::string& problem) {

@@ -17,8 +17,9 @@ using sqlite::Connection;
 using sqlite::Job;
 using sqlite::Use;
 
-#define GH_SELECT \
-  "SELECT key, subject_id, session_id, created, renewed, expires, ticket FROM user_sessions "
+#define GH_SELECT                                                                        \
+  "SELECT key, subject_id, session_id, created, renewed, expires, ticket, version FROM " \
+  "user_sessions "
 constexpr const char* sql_get = GH_SELECT "WHERE partition_key = ?1 AND key = ?2";
 constexpr const char* sql_by_subject = GH_SELECT "WHERE partition_key = ?1 AND subject_id = ?2";
 constexpr const char* sql_by_sid = GH_SELECT "WHERE partition_key = ?1 AND session_id = ?3";
@@ -32,9 +33,13 @@ constexpr const char* sql_page =
 constexpr const char* sql_insert =
     "INSERT INTO user_sessions (partition_key, key, subject_id, session_id, created, renewed, "
     "expires, ticket) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+// ?9: the expected version, or NULL for an unconditional update.
 constexpr const char* sql_update =
     "UPDATE user_sessions SET subject_id = ?3, session_id = ?4, created = ?5, renewed = ?6, "
-    "expires = ?7, ticket = ?8 WHERE partition_key = ?1 AND key = ?2";
+    "expires = ?7, ticket = ?8, version = version + 1 "
+    "WHERE partition_key = ?1 AND key = ?2 AND (?9 IS NULL OR version = ?9)";
+constexpr const char* sql_exists =
+    "SELECT 1 FROM user_sessions WHERE partition_key = ?1 AND key = ?2";
 constexpr const char* sql_delete =
     "DELETE FROM user_sessions WHERE partition_key = ?1 AND key = ?2";
 constexpr const char* sql_delete_by_subject =
@@ -68,6 +73,7 @@ UserSession read_row(sqlite::Statement& s, const std::string& partition) {
   session.renewed = timestamp(s.int64(4));
   if (!s.is_null(5)) session.expires = timestamp(s.int64(5));
   session.ticket = s.blob(6);
+  session.version = static_cast<std::uint64_t>(s.int64(7));
   return session;
 }
 
@@ -177,9 +183,20 @@ boost::asio::awaitable<StoreResult<void>> SqliteUserSessionStore::update_user_se
     q->bind(6, millis(u.renewed));
     q->bind(7, millis(u.expires));
     q->bind_blob(8, u.ticket);
+    q->bind(9, u.expected_version
+                   ? std::optional<std::int64_t>(static_cast<std::int64_t>(*u.expected_version))
+                   : std::nullopt);
     if (auto r = done(q->step()); !r) return r;
-    if (sqlite3_changes(c.handle()) == 0) return StoreErrc::not_found;
-    return {};
+    if (sqlite3_changes(c.handle()) != 0) return {};
+    if (!u.expected_version) return StoreErrc::not_found;
+    // Nothing changed: the key is gone, or its version moved on.
+    Use e(c.cached(sql_exists));
+    e->bind(1, std::string_view(partition));
+    e->bind(2, std::string_view(key));
+    const int rc = e->step();
+    if (rc == SQLITE_ROW) return StoreErrc::conflict;
+    if (rc == SQLITE_DONE) return StoreErrc::not_found;
+    return sqlite::to_store_error(rc);
   };
   co_return co_await sqlite::run_on<void>(database_->writer(), Job::Kind::in_transaction,
                                           std::move(work));
