@@ -4,6 +4,7 @@
 #include "http/detail/beast_parsing.hpp"
 #include "http/detail/response_builder.hpp"
 #include "http/detail/server_state.hpp"
+#include "http/detail/stream_exchange.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -57,6 +58,31 @@ asio::awaitable<Response> call_handler(const Handler& handler, Request& request)
   else
     spdlog::error("http handler failed on {} {}: {}", request.method, request.path, failure);
   co_return text(500, "internal server error\n");
+}
+
+// Runs the streaming handler; a handler that throws before answering gets a 500, after
+// answering the connection just closes.
+template <class Stream>
+asio::awaitable<ExchangeEnd> call_stream_handler(const StreamHandler& handler, Request& request,
+                                                 StreamExchange<Stream>& exchange) {
+  std::string failure;
+  try {
+    co_await handler(request, exchange);
+    co_return exchange.end();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "unknown exception";
+  }
+  const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+  if (state.cancelled() != asio::cancellation_type::none)
+    spdlog::info("http stream handler for {} {} cancelled by shutdown", request.method,
+                 request.path);
+  else
+    spdlog::error("http stream handler failed on {} {}: {}", request.method, request.path,
+                  failure);
+  if (!exchange.head_written()) co_await exchange.respond(text(500, "internal server error\n"));
+  co_return ExchangeEnd{};
 }
 
 // Answers a refused request and closes. Reading on a little first lets the client receive
@@ -127,6 +153,15 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
     configure(parser, limits);
     if (!co_await read_head(stream, buffer, parser, options, limits)) co_return;
     slot.idle = false;
+    Request request = to_request_head(parser.get(), remote);
+    if (s.streaming && s.streaming->wants(request)) {
+      tcp_layer.expires_never();  // the exchange bounds each of its reads and writes
+      StreamExchange<Stream> exchange(stream, buffer, std::move(parser), options, request,
+                                      !s.stopping);
+      const auto end = co_await call_stream_handler(s.streaming->handle, request, exchange);
+      if (!end.reusable || s.stopping) co_return;
+      continue;
+    }
     if (!parser.is_done()) {
       if (parser.get().version() == 11 &&
           iequals(parser.get()[bhttp::field::expect], "100-continue")) {
@@ -142,7 +177,7 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
     }
 
     tcp_layer.expires_never();  // the handler bounds its own work
-    Request request = to_request(parser.release(), remote);
+    request.body = std::move(parser.get().body());
     Response response = co_await call_handler(s.handler, request);
     const ResponseContext ctx{.version = request.version,
                               .head = request.method == "HEAD",

@@ -17,21 +17,28 @@ bool status_without_body(int status) {
 }
 
 template <class Body>
-bhttp::response<Body> start(const Response& r, int status, const ResponseContext& ctx) {
+bhttp::response<Body> start(const Fields& headers, int status, const ResponseContext& ctx) {
   bhttp::response<Body> m;
   m.version(ctx.version);
   m.result(static_cast<unsigned>(status));
-  for (const auto& [name, value] : r.headers) {
+  const bool upgrade = status == 101;
+  for (const auto& [name, value] : headers) {
     // A CR or LF in a header would let handler-supplied data split the response.
-    if (server_owned(name) || value.find_first_of("\r\n") != std::string::npos ||
+    if (value.find_first_of("\r\n") != std::string::npos ||
         name.find_first_of("\r\n:") != std::string::npos)
       continue;
+    if (server_owned(name) && !(upgrade && iequals(name, "connection"))) continue;
     m.insert(name, value);
   }
   m.set(bhttp::field::date, http_date(std::chrono::system_clock::now()));
   m.set("X-Content-Type-Options", "nosniff");
-  m.keep_alive(ctx.keep_alive);
+  if (!upgrade) m.keep_alive(ctx.keep_alive);
   return m;
+}
+
+template <class Body>
+bhttp::response<Body> start(const Response& r, int status, const ResponseContext& ctx) {
+  return start<Body>(r.headers, status, ctx);
 }
 
 }  // namespace
@@ -83,6 +90,16 @@ PreparedResponse prepare_response(Response&& r, const ResponseContext& ctx) {
   m.prepare_payload();
   return m;
 }
+
+template <class Body>
+bhttp::response<Body> prepare_stream_head(int status, const Fields& headers,
+                                          const ResponseContext& ctx) {
+  return start<Body>(headers, status, ctx);
+}
+template bhttp::response<bhttp::buffer_body> prepare_stream_head(int, const Fields&,
+                                                                 const ResponseContext&);
+template bhttp::response<bhttp::empty_body> prepare_stream_head(int, const Fields&,
+                                                                const ResponseContext&);
 
 PreparedResponse prepare_error(int status, std::string reason) {
   return prepare_response(text(status, std::move(reason) + "\n"),

@@ -156,6 +156,14 @@ Server::Server(asio::any_io_executor executor, ServerOptions options, Handler ha
   if (state_->options.tls) state_->tls.emplace(make_tls_context(*state_->options.tls));
 }
 
+Server::Server(asio::any_io_executor executor, ServerOptions options, Handler handler,
+               StreamingRoute streaming)
+    : Server(std::move(executor), std::move(options), std::move(handler)) {
+  if (!streaming.wants || !streaming.handle)
+    throw std::invalid_argument("http server: a streaming route needs wants and handle");
+  state_->streaming = std::move(streaming);
+}
+
 Server::~Server() {
   // Without a prior shutdown(): stop abruptly. The state lives on in the pending operations.
   state_->stopping = true;

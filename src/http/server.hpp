@@ -6,6 +6,7 @@
 // plain-text reason and `Connection: close`.
 #pragma once
 
+#include "http/exchange.hpp"
 #include "http/message.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -46,6 +47,10 @@ class Server {
   // Throws std::invalid_argument naming the setting when the options are unusable (bad listen
   // address, unreadable TLS files, zero limits).
   Server(boost::asio::any_io_executor executor, ServerOptions options, Handler handler);
+  // With `streaming`: requests it wants reach its handler with their body unread (a reverse
+  // proxy); the rest go to `handler`.
+  Server(boost::asio::any_io_executor executor, ServerOptions options, Handler handler,
+         StreamingRoute streaming);
   // Closes the listeners and cancels every connection at once (no grace). Call it after
   // shutdown() or once the io_context has stopped: it touches the listeners directly.
   ~Server();

@@ -7,6 +7,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <boost/asio/buffer.hpp>
@@ -59,6 +60,12 @@ struct ResponseContext {
 };
 
 PreparedResponse prepare_response(Response&& response, const ResponseContext& ctx);
+
+// The head of a streamed response (Exchange::write_head): the caller's headers minus the framing
+// ones, plus what every response carries. A 101 keeps Connection and Upgrade.
+template <class Body>
+bhttp::response<Body> prepare_stream_head(int status, const Fields& headers,
+                                          const ResponseContext& ctx);
 
 // The answer to a refused request: plain text, Connection: close.
 PreparedResponse prepare_error(int status, std::string reason);

@@ -39,6 +39,7 @@ struct ServerStateBase {
   Strand strand;  // acceptors and shutdown run here
   ServerOptions options;
   Handler handler;
+  std::optional<StreamingRoute> streaming;
   std::optional<boost::asio::ssl::context> tls;
   std::vector<boost::asio::ip::tcp::acceptor> acceptors;  // strand (after listen())
   std::atomic<bool> stopping{false};
