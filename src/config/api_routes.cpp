@@ -1,4 +1,5 @@
 #include "config/api_routes.hpp"
+#include "url/strict_url.hpp"
 
 #include "config/schema.hpp"
 #include "config/text.hpp"
@@ -154,7 +155,7 @@ void read_claims(std::size_t index, const toml::node& node, std::string_view sou
 // "http://host:9001/" and "http://host:9001/orders/" mean the same as without the slash: the
 // request's remainder starts with "/" or is empty. Anything unparseable is left for the rules.
 void drop_trailing_slash(std::string& upstream) {
-  const auto url = boost::urls::parse_uri(upstream);
+  const auto url = gatehouse::url::parse(upstream);
   if (url && url->has_authority() && !url->encoded_host().empty() && !url->has_query() &&
       !url->has_fragment() && url->encoded_path().ends_with('/'))
     upstream.pop_back();

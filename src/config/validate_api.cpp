@@ -5,6 +5,7 @@
 #include "config/diagnostics.hpp"
 #include "config/text.hpp"
 #include "config/url_checks.hpp"
+#include "url/strict_url.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -106,7 +107,7 @@ void check_upstream(const ApiRoute& route, std::size_t index, Diagnostics& d) {
   const std::string setting = api_setting(index, "upstream");
   if (!d.is_set(setting) || !d.usable(setting)) return;
   const std::string got = ", got " + quote_for_message(route.upstream);
-  const auto parsed = urls::parse_uri(route.upstream);
+  const auto parsed = gatehouse::url::parse(route.upstream);
   if (!parsed || !is_http_scheme(*parsed) || !parsed->has_authority() ||
       parsed->encoded_host().empty()) {
     d.error(setting, "must be an absolute http(s) URL" + got);

@@ -3,6 +3,7 @@
 #include "config/diagnostics.hpp"
 #include "config/text.hpp"
 #include "config/url_checks.hpp"
+#include "url/strict_url.hpp"
 
 #include <boost/url/ipv6_address.hpp>
 #include <boost/url/parse.hpp>
@@ -26,7 +27,7 @@ std::optional<urls::url_view> check_public_origin(const std::string& origin, Dia
   const std::string setting = "server.public_origin";
   if (!d.usable(setting)) return std::nullopt;
   const std::string got = ", got " + quote_for_message(origin);
-  const auto parsed = urls::parse_uri(origin);
+  const auto parsed = gatehouse::url::parse(origin);
   if (!parsed || !is_http_scheme(*parsed) || !parsed->has_authority() ||
       parsed->encoded_host().empty()) {
     d.error(setting, "must be an origin like \"https://app.example.com\"" + got);
@@ -57,7 +58,7 @@ void check_authority(const std::string& authority, Diagnostics& d) {
   const std::string setting = "oidc.authority";
   if (!d.usable(setting)) return;
   const std::string got = ", got " + quote_for_message(authority);
-  const auto parsed = urls::parse_uri(authority);
+  const auto parsed = gatehouse::url::parse(authority);
   if (!parsed || !is_http_scheme(*parsed) || !parsed->has_authority() ||
       parsed->encoded_host().empty()) {
     d.error(setting, "must be an absolute http(s) URL" + got);

@@ -1,4 +1,5 @@
 #include "http/client.hpp"
+#include "url/strict_url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -38,7 +39,7 @@ struct Target {
 };
 
 std::optional<Target> parse_target(std::string_view url) {
-  const auto parsed = boost::urls::parse_absolute_uri(url);
+  const auto parsed = gatehouse::url::parse_absolute(url);
   if (!parsed) return std::nullopt;
   const auto& u = *parsed;
   Target t;

@@ -1,4 +1,5 @@
 #include "proxy/api_proxy.hpp"
+#include "url/strict_url.hpp"
 
 #include "proxy/forwarder.hpp"
 #include "proxy/hop_headers.hpp"
@@ -53,7 +54,8 @@ bool claim_satisfied(const boost::json::object& claims, const config::ClaimRequi
     if (v.is_object() || v.is_array()) return false;
     return std::find(want.any_of.begin(), want.any_of.end(), claim_text(v)) != want.any_of.end();
   };
-  if (value->is_array()) return std::any_of(value->as_array().begin(), value->as_array().end(), wanted);
+  if (value->is_array())
+    return std::any_of(value->as_array().begin(), value->as_array().end(), wanted);
   return wanted(*value);
 }
 
@@ -62,7 +64,7 @@ struct Origin {
 };
 
 Origin split_origin(const std::string& origin) {
-  const auto parsed = boost::urls::parse_absolute_uri(origin);
+  const auto parsed = gatehouse::url::parse_absolute(origin);
   if (!parsed) return {"https", origin};
   return {std::string(parsed->scheme()), std::string(parsed->encoded_host_and_port())};
 }
@@ -85,7 +87,8 @@ ApiProxy::ApiProxy(const std::vector<config::ApiRoute>& routes, ApiProxyOptions 
   for (const auto& route : routes_.routes()) {
     auto& pool = pools_[route.upstream.origin];
     if (!pool)
-      pool = std::make_unique<UpstreamPool>(route.upstream, PoolOptions{.ca_file = options_.ca_file});
+      pool =
+          std::make_unique<UpstreamPool>(route.upstream, PoolOptions{.ca_file = options_.ca_file});
   }
 }
 
@@ -107,7 +110,8 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
   }
   const auto& route = *match->route;
   const auto& rc = route.config;
-  if (has_dot_segment(std::string_view(head.path).substr(std::min(head.path.size(), rc.path.size())))) {
+  if (has_dot_segment(
+          std::string_view(head.path).substr(std::min(head.path.size(), rc.path.size())))) {
     co_await exchange.respond(refusal(400, "a . or .. path segment cannot be forwarded"));
     co_return;
   }
@@ -185,7 +189,8 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
   if (credential && !credential->credential) {
     auto r = refusal(credential->status ? credential->status : 503, credential->detail);
     if (r.status == 503) r.set_header("Retry-After", "5");
-    if (credential->session_ended) r.headers.emplace_back("Set-Cookie", options_.clear_session_cookie);
+    if (credential->session_ended)
+      r.headers.emplace_back("Set-Cookie", options_.clear_session_cookie);
     co_await exchange.respond(std::move(r));
     co_return;
   }
@@ -204,17 +209,19 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
   // X-Forwarded-For grows by the browser's address; proto and host are the public origin's.
   std::string forwarded_for;
   for (const auto& [name, value] : head.headers)
-    if (iequals(name, "X-Forwarded-For")) forwarded_for += (forwarded_for.empty() ? "" : ", ") + value;
+    if (iequals(name, "X-Forwarded-For"))
+      forwarded_for += (forwarded_for.empty() ? "" : ", ") + value;
   forwarded_for += (forwarded_for.empty() ? "" : ", ") + head.remote_address;
   const auto origin = split_origin(options_.public_origin);
   up.headers.emplace_back("X-Forwarded-For", std::move(forwarded_for));
   up.headers.emplace_back("X-Forwarded-Proto", origin.scheme);
   up.headers.emplace_back("X-Forwarded-Host", origin.host);
-  const auto traceparent = head.header_count("traceparent") == 1 ? head.header("traceparent")
-                                                                  : std::nullopt;
+  const auto traceparent =
+      head.header_count("traceparent") == 1 ? head.header("traceparent") : std::nullopt;
   if (traceparent && is_valid_traceparent(*traceparent)) {
     up.headers.emplace_back("traceparent", std::string(*traceparent));
-    if (auto state = head.header("tracestate")) up.headers.emplace_back("tracestate", std::string(*state));
+    if (auto state = head.header("tracestate"))
+      up.headers.emplace_back("tracestate", std::string(*state));
   } else {
     up.headers.emplace_back("traceparent", new_traceparent());
   }

@@ -1,4 +1,5 @@
 #include "proxy/route_table.hpp"
+#include "url/strict_url.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -9,7 +10,7 @@
 namespace gatehouse::proxy {
 
 std::optional<UpstreamTarget> parse_upstream(std::string_view url) {
-  const auto parsed = boost::urls::parse_absolute_uri(url);
+  const auto parsed = gatehouse::url::parse_absolute(url);
   if (!parsed) return std::nullopt;
   const auto& u = *parsed;
   UpstreamTarget t;
