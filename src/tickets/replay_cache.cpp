@@ -4,11 +4,11 @@
 
 #include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
+#include "tickets/partitions.hpp"
 
 namespace gatehouse::tickets {
 namespace {
 
-constexpr std::string_view suffix = "/logout-jti";
 constexpr std::string_view record_subject = "gatehouse:replay-record";
 
 // Issuer and id are hashed: the key has a fixed size whatever the provider sends, and a line
@@ -21,9 +21,7 @@ std::string record_key(std::string_view issuer, std::string_view id) {
 }  // namespace
 
 std::string replay_partition(std::string_view session_partition) {
-  if (session_partition.size() + suffix.size() <= UserSessionLimits::max_partition_key)
-    return std::string(session_partition) + std::string(suffix);
-  return "logout-jti/" + crypto::base64url_encode(crypto::sha256(session_partition));
+  return derived_partition(session_partition, "logout-jti");
 }
 
 ReplayCache::ReplayCache(std::shared_ptr<UserSessionStore> store, Clock clock)

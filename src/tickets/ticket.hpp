@@ -8,8 +8,19 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gatehouse::tickets {
+
+// An access token for one resource indicator (RFC 8707), got with the session's refresh token.
+struct ResourceToken {
+  std::string resource;
+  std::string access_token;
+  std::string token_type = "Bearer";                    // or "DPoP"
+  std::optional<std::int64_t> access_token_expires_at;  // unix seconds
+
+  friend bool operator==(const ResourceToken&, const ResourceToken&) = default;
+};
 
 struct SessionTicket {
   boost::json::object claims;  // the ID token's claims
@@ -17,6 +28,11 @@ struct SessionTicket {
   std::string access_token;
   std::optional<std::string> refresh_token;
   std::optional<std::int64_t> access_token_expires_at;  // unix seconds
+  std::string token_type = "Bearer";                    // of access_token: "Bearer" or "DPoP"
+  std::vector<ResourceToken> resource_tokens;           // one per resource, at most a few
+
+  // The token for `resource` (the login's own token when none), or null.
+  const ResourceToken* find_resource(std::string_view resource) const;
 
   friend bool operator==(const SessionTicket&, const SessionTicket&) = default;
 };

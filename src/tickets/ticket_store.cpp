@@ -52,6 +52,26 @@ boost::asio::awaitable<StoreResult<IssuedSession>> TicketStore::create(
   co_return make_error_code(StoreErrc::conflict);
 }
 
+boost::asio::awaitable<std::optional<ActiveSession>> TicketStore::open(std::string key,
+                                                                       UserSession s) {
+  const auto now = clock_();
+  const auto absolute = absolute_expiry(s);
+  if ((s.expires && *s.expires <= now) || absolute <= now) {
+    // Expired: make it go away now rather than at the next cleanup (best effort).
+    co_await store_->delete_user_session(key);
+    co_return std::nullopt;
+  }
+  auto plaintext = keys_->open(s.ticket, key);
+  if (!plaintext) {
+    spdlog::warn("session ticket cannot be decrypted with any key; treating as anonymous");
+    co_return std::nullopt;
+  }
+  auto ticket = parse_ticket(*plaintext);
+  if (!ticket) co_return std::nullopt;
+  const auto expires = s.expires ? std::min(*s.expires, absolute) : absolute;
+  co_return ActiveSession{std::move(key), std::move(s), std::move(*ticket), expires};
+}
+
 boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::load(
     std::string_view handle, bool slide) {
   using Loaded = std::optional<ActiveSession>;
@@ -60,39 +80,67 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::l
   auto found = co_await store_->get_user_session(*key);
   if (!found) co_return found.error();
   if (!*found) co_return Loaded{};
-  UserSession& s = **found;
+  auto active = co_await open(*key, std::move(**found));
+  if (!active) co_return Loaded{};
+  UserSession& s = active->session;
 
   const auto now = clock_();
-  const auto absolute = absolute_expiry(s);
-  if ((s.expires && *s.expires <= now) || absolute <= now) {
-    // Expired: make it go away now rather than at the next cleanup (best effort).
-    co_await store_->delete_user_session(*key);
-    co_return Loaded{};
-  }
-  auto plaintext = keys_->open(s.ticket, *key);
-  if (!plaintext) {
-    spdlog::warn("session ticket cannot be decrypted with any key; treating as anonymous");
-    co_return Loaded{};
-  }
-  auto ticket = parse_ticket(*plaintext);
-  if (!ticket) co_return Loaded{};
-
   if (slide && now - s.renewed >= options_.renew_after) {
+    const auto absolute = absolute_expiry(s);
+    // Over the version read only: a refresh that stored new tokens meanwhile (on any instance)
+    // must not be overwritten with the ticket read here.
     UserSessionUpdate update{
         s.subject_id, s.session_id, s.created, now, std::min(now + options_.idle_timeout, absolute),
-        s.ticket};
+        s.ticket,     s.version};
     auto renewed = co_await store_->update_user_session(*key, update);
     if (!renewed && renewed.error() == StoreErrc::not_found) co_return Loaded{};  // revoked
     if (renewed) {
       s.renewed = update.renewed;
       s.expires = update.expires;
-    } else {
+      ++s.version;
+      active->expires = std::min(*update.expires, absolute);
+    } else if (renewed.error() != StoreErrc::conflict) {
       // The read was fine; a failed renewal only means the idle timer was not pushed out.
       spdlog::warn("session renewal failed: {}", renewed.error().message());
     }
+    // conflict: another writer renewed or refreshed it first; its write stands.
   }
-  const auto expires = s.expires ? std::min(*s.expires, absolute) : absolute;
-  co_return Loaded{ActiveSession{*key, std::move(s), std::move(*ticket), expires}};
+  co_return active;
+}
+
+boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::load_key(
+    std::string key) {
+  using Loaded = std::optional<ActiveSession>;
+  auto found = co_await store_->get_user_session(key);
+  if (!found) co_return found.error();
+  if (!*found) co_return Loaded{};
+  co_return co_await open(std::move(key), std::move(**found));
+}
+
+boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::update_ticket(
+    std::string key, std::function<void(SessionTicket&)> change) {
+  using Loaded = std::optional<ActiveSession>;
+  constexpr int attempts = 8;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    auto loaded = co_await load_key(key);
+    if (!loaded) co_return loaded.error();
+    if (!*loaded) co_return Loaded{};
+    auto& active = **loaded;
+    change(active.ticket);
+    auto& s = active.session;
+    const auto sealed = keys_->seal(serialize_ticket(active.ticket), key);
+    UserSessionUpdate update{s.subject_id, s.session_id, s.created, s.renewed,
+                             s.expires,    sealed,       s.version};
+    auto stored = co_await store_->update_user_session(key, update);
+    if (stored) {
+      s.ticket = sealed;
+      ++s.version;
+      co_return loaded;
+    }
+    if (stored.error() == StoreErrc::not_found) co_return Loaded{};
+    if (stored.error() != StoreErrc::conflict) co_return stored.error();
+  }
+  co_return make_error_code(StoreErrc::conflict);
 }
 
 boost::asio::awaitable<StoreResult<void>> TicketStore::remove(std::string key) {

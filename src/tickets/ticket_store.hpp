@@ -17,6 +17,7 @@
 #include "tickets/ticket.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,17 @@ class TicketStore {
 
   boost::asio::awaitable<StoreResult<void>> remove(std::string key);
 
+  // The live session under a store key (no handle, no renewal): what a refresh re-reads once it
+  // holds the session's lease. Empty when it is gone or expired.
+  boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> load_key(std::string key);
+
+  // Applies `change` to the session's ticket and stores it, only over the version it read
+  // (compare-and-set): when another writer came first (a sliding renewal, on any instance), the
+  // session is read again and `change` applied again, so neither write is lost. Empty when the
+  // session is gone (revoked, expired).
+  boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> update_ticket(
+      std::string key, std::function<void(SessionTicket&)> change);
+
   // Ends every session matching `filter` with one delete-by-filter. With `refresh_tokens`, the
   // matching sessions are read (and their tickets opened) just before, to report their refresh
   // tokens; a session created in between is ended too, but its token is not reported. Without,
@@ -91,6 +103,8 @@ class TicketStore {
 
  private:
   Timestamp absolute_expiry(const UserSession& s) const;
+  // The stored session opened, or empty (expired, unreadable); deletes an expired one.
+  boost::asio::awaitable<std::optional<ActiveSession>> open(std::string key, UserSession stored);
 
   std::shared_ptr<UserSessionStore> store_;
   std::shared_ptr<const crypto::KeyRing> keys_;

@@ -164,6 +164,67 @@ TEST_F(TicketStoreTest, StoreOutageIsAnErrorNotAnonymousAndDeletesNothing) {
   EXPECT_TRUE(load(s.handle));
 }
 
+// A sliding renewal that read the session before a refresh stored new tokens must not put the
+// old ticket back (on this instance or another: the write is a compare-and-set).
+TEST_F(TicketStoreTest, ASlideNeverOverwritesTokensStoredMeanwhile) {
+  auto issued = login("alice", "s1");
+  clock_.advance(minutes(2));
+  // The renewal reads the session, then (before its write lands) a refresh stores new tokens.
+  auto raced = load(issued.handle, false);
+  ASSERT_TRUE(raced);
+  auto refreshed = run(io_, tickets_.update_ticket(issued.key, [](SessionTicket& t) {
+    t.access_token = "new-access";
+    t.refresh_token = "new-refresh";
+  }));
+  ASSERT_TRUE(refreshed && *refreshed);
+  UserSessionUpdate stale{
+      raced->session.subject_id, raced->session.session_id, raced->session.created, clock_.now(),
+      raced->session.expires,    raced->session.ticket,     raced->session.version};
+  auto write = run(io_, store_->update_user_session(issued.key, stale));
+  ASSERT_FALSE(write) << "the store refuses the stale write";
+  EXPECT_EQ(write.error(), StoreErrc::conflict);
+  // The same race through load(slide): the renewal loses quietly and the tokens stay.
+  auto active = load(issued.handle, true);
+  ASSERT_TRUE(active);
+  EXPECT_EQ(active->ticket.access_token, "new-access");
+  EXPECT_EQ(tickets_.refresh_token(active->session), "new-refresh");
+}
+
+TEST_F(TicketStoreTest, UpdateTicketReappliesItsChangeOverAConcurrentWriter) {
+  auto issued = login("alice", "s1");
+  clock_.advance(minutes(2));
+  int applied = 0;
+  auto updated = run(io_, tickets_.update_ticket(issued.key, [&](SessionTicket& t) {
+    if (applied++ == 0) {
+      // Another instance slides the session between this read and this write.
+      boost::asio::io_context elsewhere;
+      auto slid = run(elsewhere, tickets_.load(issued.handle, true));
+      ASSERT_TRUE(slid && *slid);
+    }
+    t.access_token = "refreshed";
+  }));
+  ASSERT_TRUE(updated && *updated);
+  EXPECT_EQ(applied, 2) << "the change is applied again over the newer version";
+  auto now = load(issued.handle, false);
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->ticket.access_token, "refreshed");
+  EXPECT_EQ(now->session.renewed, clock_.now()) << "and the slide's renewal stands";
+  EXPECT_FALSE(*run(io_, tickets_.update_ticket("no-such-key", [](SessionTicket&) {})));
+}
+
+TEST_F(TicketStoreTest, ResourceTokensRoundTripThroughTheTicket) {
+  auto t = ticket_for("alice");
+  t.token_type = "DPoP";
+  t.resource_tokens.push_back({"urn:orders", "orders-token", "DPoP", 1'900'000'000});
+  t.resource_tokens.push_back({"urn:invoices", "invoices-token", "Bearer", std::nullopt});
+  auto parsed = tickets::parse_ticket(tickets::serialize_ticket(t));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed, t);
+  ASSERT_TRUE(parsed->find_resource("urn:orders"));
+  EXPECT_EQ(parsed->find_resource("urn:orders")->access_token, "orders-token");
+  EXPECT_EQ(parsed->find_resource("urn:other"), nullptr);
+}
+
 TEST_F(TicketStoreTest, TicketRoundTripsThroughJson) {
   auto t = ticket_for("alice");
   t.access_token_expires_at = 1'800'000'000;
