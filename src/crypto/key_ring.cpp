@@ -10,6 +10,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "crypto/dpop_key.hpp"
 #include "crypto/key_ring_file.hpp"
 #include "crypto/openssl_ptr.hpp"
 #include "crypto/random.hpp"
@@ -50,6 +51,12 @@ bool add_aad(EVP_CIPHER_CTX* ctx, std::string_view aad) {
   return EVP_CipherUpdate(ctx, nullptr, &len, bytes(aad), static_cast<int>(aad.size())) == 1;
 }
 
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 KeyRingKey new_key(const std::vector<KeyRingKey>& existing) {
   KeyRingKey key;
   for (;;) {
@@ -58,13 +65,28 @@ KeyRingKey new_key(const std::vector<KeyRingKey>& existing) {
     for (const auto& k : existing) taken = taken || k.kid == key.kid;
     if (!taken) break;
   }
-  key.created = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  key.created = unix_now();
   std::string secret = random_bytes(kKeyRingKeyBytes);
   std::memcpy(key.secret.data(), secret.data(), kKeyRingKeyBytes);
   OPENSSL_cleanse(secret.data(), secret.size());
   return key;
+}
+
+// Wipes a string holding key material however the scope ends (parsing and writing throw).
+struct Wiped {
+  std::string& s;
+  ~Wiped() { OPENSSL_cleanse(s.data(), s.size()); }
+};
+
+bool write_ring(const std::filesystem::path& file, const KeyRingData& data, WriteMode mode) {
+  std::string json = key_ring_to_json(data);
+  const Wiped wipe{json};
+  return write_key_ring_file(file, json, mode);
+}
+
+KeyRingData parse_file_contents(std::string& contents, std::string_view source) {
+  const Wiped wipe{contents};
+  return parse_key_ring_json(contents, source);
 }
 
 }  // namespace
@@ -73,6 +95,7 @@ struct KeyRing::Impl {
   mutable std::shared_mutex mutex;
   KeyRingData data;
   std::optional<std::filesystem::path> file;  // set when rotate() must persist
+  bool dpop_persisted = false;
 
   const KeyRingKey* find(std::string_view kid) const {
     for (const auto& k : data.keys)
@@ -88,21 +111,33 @@ KeyRing::~KeyRing() = default;
 
 KeyRing KeyRing::load_or_create(const std::filesystem::path& file) {
   const std::string source = "key ring file " + file.string();
-  // Two rounds: if another process creates the file between our read and our create, load its.
-  for (int round = 0; round < 2; ++round) {
+  // Three rounds: if another process creates the file between our read and our create, load its;
+  // after upgrading an older file with a DPoP key, load what is on disk (another process starting
+  // at the same moment may have written its own key last: then both use that one).
+  for (int round = 0; round < 3; ++round) {
     auto impl = std::make_unique<Impl>();
     impl->file = file;
     if (auto contents = read_key_ring_file(file)) {
-      impl->data = parse_key_ring_json(*contents, source);
-      OPENSSL_cleanse(contents->data(), contents->size());
-      return KeyRing(std::move(impl));
+      impl->data = parse_file_contents(*contents, source);
+      impl->dpop_persisted = impl->data.dpop != nullptr;
+      if (impl->dpop_persisted || round == 2) {
+        if (!impl->data.dpop) impl->data.dpop = DpopKey::generate(unix_now());
+        return KeyRing(std::move(impl));
+      }
+      impl->data.dpop = DpopKey::generate(unix_now());
+      try {
+        write_ring(file, impl->data, WriteMode::replace);
+      } catch (const KeyRingError&) {
+        // Read-only (a mounted secret): the ring still works, the DPoP key is per process.
+        return KeyRing(std::move(impl));
+      }
+      continue;
     }
     impl->data.keys.push_back(new_key({}));
     impl->data.active = impl->data.keys.back().kid;
-    std::string json = key_ring_to_json(impl->data);
-    const bool created = write_key_ring_file(file, json, WriteMode::create_new);
-    OPENSSL_cleanse(json.data(), json.size());
-    if (created) return KeyRing(std::move(impl));
+    impl->data.dpop = DpopKey::generate(unix_now());
+    impl->dpop_persisted = true;
+    if (write_ring(file, impl->data, WriteMode::create_new)) return KeyRing(std::move(impl));
   }
   throw KeyRingError(source + " keeps appearing and disappearing; cannot load it");
 }
@@ -110,6 +145,7 @@ KeyRing KeyRing::load_or_create(const std::filesystem::path& file) {
 KeyRing KeyRing::from_json(std::string_view json, std::string_view source) {
   auto impl = std::make_unique<Impl>();
   impl->data = parse_key_ring_json(json, source);
+  if (!impl->data.dpop) impl->data.dpop = DpopKey::generate(unix_now());
   return KeyRing(std::move(impl));
 }
 
@@ -117,6 +153,7 @@ KeyRing KeyRing::generate() {
   auto impl = std::make_unique<Impl>();
   impl->data.keys.push_back(new_key({}));
   impl->data.active = impl->data.keys.back().kid;
+  impl->data.dpop = DpopKey::generate(unix_now());
   return KeyRing(std::move(impl));
 }
 
@@ -125,10 +162,10 @@ void KeyRing::rotate() {
   KeyRingData next = impl_->data;
   next.keys.push_back(new_key(next.keys));
   next.active = next.keys.back().kid;
+  next.dpop = DpopKey::generate(unix_now());
   if (impl_->file) {
-    std::string json = key_ring_to_json(next);
-    write_key_ring_file(*impl_->file, json, WriteMode::replace);
-    OPENSSL_cleanse(json.data(), json.size());
+    write_ring(*impl_->file, next, WriteMode::replace);
+    impl_->dpop_persisted = true;
   }
   impl_->data = std::move(next);
 }
@@ -209,6 +246,16 @@ std::size_t KeyRing::size() const {
 std::string KeyRing::active_kid() const {
   std::shared_lock lock(impl_->mutex);
   return impl_->data.active;
+}
+
+std::shared_ptr<const DpopKey> KeyRing::dpop_key() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->data.dpop;
+}
+
+bool KeyRing::dpop_key_persisted() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->dpop_persisted;
 }
 
 std::string KeyRing::to_json() const {

@@ -16,6 +16,7 @@
 #include <set>
 
 #include "crypto/base64.hpp"
+#include "crypto/dpop_key.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/random.hpp"
 
@@ -63,6 +64,22 @@ KeyRingKey parse_key(const boost::json::value& v, std::string_view source) {
   return key;
 }
 
+std::shared_ptr<const DpopKey> parse_dpop_key(const boost::json::value& v,
+                                              std::string_view source) {
+  const auto* obj = v.if_object();
+  if (!obj) corrupt(source, "\"dpop\" is not an object");
+  const auto* created = obj->if_contains("created");
+  if (!created || !created->is_int64())
+    corrupt(source, "the DPoP key has a missing or non-integer \"created\"");
+  const auto* key = obj->if_contains("key");
+  if (!key || !key->is_string()) corrupt(source, "the DPoP key has no \"key\"");
+  auto der = base64url_decode(key->get_string());
+  auto dpop = der ? DpopKey::from_pkcs8(*der, created->get_int64()) : nullptr;
+  if (der) OPENSSL_cleanse(der->data(), der->size());
+  if (!dpop) corrupt(source, "the DPoP key is not a P-256 key pair (unpadded base64url PKCS#8)");
+  return dpop;
+}
+
 void fsync_directory(const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;  // best effort: the rename itself already happened
@@ -103,6 +120,7 @@ KeyRingData parse_key_ring_json(std::string_view json, std::string_view source) 
   if (!active || !active->is_string() || !seen.contains(std::string(active->get_string())))
     corrupt(source, "\"active\" must name one of the keys");
   data.active = std::string(active->get_string());
+  if (const auto* dpop = obj->if_contains("dpop")) data.dpop = parse_dpop_key(*dpop, source);
   return data;
 }
 
@@ -114,6 +132,12 @@ std::string key_ring_to_json(const KeyRingData& data) {
         {"kid", k.kid}, {"created", k.created}, {"key", base64url_encode(secret)}});
   }
   boost::json::object root{{"version", 1}, {"active", data.active}, {"keys", std::move(keys)}};
+  if (data.dpop) {
+    std::string der = data.dpop->to_pkcs8();
+    root["dpop"] =
+        boost::json::object{{"created", data.dpop->created()}, {"key", base64url_encode(der)}};
+    OPENSSL_cleanse(der.data(), der.size());
+  }
   return boost::json::serialize(root) + "\n";
 }
 

@@ -4,12 +4,15 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace gatehouse::crypto {
+
+class DpopKey;
 
 inline constexpr std::size_t kKeyRingKeyBytes = 32;
 inline constexpr std::size_t kMaxKidLength = 64;
@@ -28,9 +31,11 @@ struct KeyRingKey {
 struct KeyRingData {
   std::string active;
   std::vector<KeyRingKey> keys;
+  std::shared_ptr<const DpopKey> dpop;  // nullptr: a ring written before DPoP keys existed
 };
 
-// Throws KeyRingError("<source> is corrupt: ...") on any structural problem.
+// Throws KeyRingError("<source> is corrupt: ...") on any structural problem. "dpop" is optional
+// ({"created":unix_seconds,"key":b64url PKCS#8}); when present it must be a P-256 key pair.
 KeyRingData parse_key_ring_json(std::string_view json, std::string_view source);
 std::string key_ring_to_json(const KeyRingData& data);
 

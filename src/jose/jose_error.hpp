@@ -24,6 +24,7 @@ enum class JoseErrc {
   wrong_type,      // typ header differs from the expected one
   nonce_mismatch,  // expected nonce missing/different, or present where it is forbidden
   missing_claim,
+  at_hash_mismatch,  // at_hash present but not the access token's hash (OIDC Core 3.1.3.6)
 };
 using gatehouse::make_error_code;
 
@@ -55,5 +56,6 @@ struct gatehouse::ErrorEnum<gatehouse::jose::JoseErrc> {
       {E::wrong_type, "wrong token type"},
       {E::nonce_mismatch, "nonce mismatch"},
       {E::missing_claim, "required claim missing"},
+      {E::at_hash_mismatch, "at_hash does not match the access token"},
   };
 };

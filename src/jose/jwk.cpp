@@ -5,9 +5,12 @@
 
 #include <boost/json/array.hpp>
 
+#include <variant>
+
 #include "crypto/base64.hpp"
 #include "crypto/openssl_ptr.hpp"
 #include "jose/bounded_json.hpp"
+#include "jose/roca.hpp"
 
 namespace gatehouse::jose {
 namespace {
@@ -20,7 +23,25 @@ using crypto::PkeyPtr;
 
 constexpr int kMinRsaBits = 2048;
 constexpr int kMaxRsaBits = 8192;
-constexpr std::size_t kP256CoordinateBytes = 32;
+constexpr std::size_t kEd25519KeyBytes = 32;
+
+struct Curve {
+  std::string_view crv;  // JWK name (RFC 7518 6.2.1.1)
+  const char* group;     // OpenSSL group name
+  std::size_t coordinate_bytes;
+  KeyType type;
+};
+constexpr Curve kCurves[] = {
+    {"P-256", "prime256v1", 32, KeyType::ec_p256},
+    {"P-384", "secp384r1", 48, KeyType::ec_p384},
+    {"P-521", "secp521r1", 66, KeyType::ec_p521},
+};
+
+struct BuiltKey {
+  PkeyPtr key;  // nullptr: skipped for `why`
+  KeySkip why = KeySkip::unusable;
+  KeyType type = KeyType::rsa;
+};
 
 std::optional<std::string> b64_member(const boost::json::object& obj, std::string_view name) {
   const auto* v = obj.if_contains(name);
@@ -48,39 +69,46 @@ PkeyPtr from_params(const char* type, OSSL_PARAM_BLD* bld) {
   return PkeyPtr(raw);
 }
 
-PkeyPtr rsa_key(const boost::json::object& jwk) {
+BuiltKey rsa_key(const boost::json::object& jwk) {
   const auto n = b64_member(jwk, "n");
   const auto e = b64_member(jwk, "e");
-  if (!n || !e) return nullptr;
+  if (!n || !e) return {};
   const std::string_view modulus = strip_leading_zeros(*n);
   const std::string_view exponent = strip_leading_zeros(*e);
   // Bound the work a hostile JWKS can cause before OpenSSL sees the numbers.
-  if (modulus.size() * 8 < kMinRsaBits || modulus.size() * 8 > kMaxRsaBits) return nullptr;
-  if (exponent.empty() || exponent.size() > 8 || (exponent.back() & 1) == 0) return nullptr;
+  if (modulus.size() * 8 < kMinRsaBits || modulus.size() * 8 > kMaxRsaBits) return {};
+  if (exponent.empty() || exponent.size() > 8 || (exponent.back() & 1) == 0) return {};
   BignumPtr bn_n = to_bignum(modulus);
   BignumPtr bn_e = to_bignum(exponent);
   OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bn_n || !bn_e || !bld || BN_is_one(bn_e.get()) ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1)
-    return nullptr;
+    return {};
+  if (has_roca_fingerprint(bn_n.get())) return {nullptr, KeySkip::roca_fingerprint};
   PkeyPtr key = from_params("RSA", bld.get());
-  if (!key || EVP_PKEY_get_bits(key.get()) < kMinRsaBits) return nullptr;
-  return key;
+  if (!key || EVP_PKEY_get_bits(key.get()) < kMinRsaBits) return {};
+  return {std::move(key)};
 }
 
-PkeyPtr ec_p256_key(const boost::json::object& jwk) {
+const Curve* curve_of(const boost::json::object& jwk) {
   const auto* crv = jwk.if_contains("crv");
-  if (!crv || !crv->is_string() || crv->get_string() != "P-256") return nullptr;
+  if (!crv || !crv->is_string()) return nullptr;
+  for (const auto& c : kCurves)
+    if (crv->get_string() == c.crv) return &c;
+  return nullptr;
+}
+
+PkeyPtr ec_key(const boost::json::object& jwk, const Curve& curve) {
   const auto x = b64_member(jwk, "x");
   const auto y = b64_member(jwk, "y");
-  if (!x || !y || x->size() != kP256CoordinateBytes || y->size() != kP256CoordinateBytes)
+  // RFC 7518 6.2.1.2: each coordinate is exactly the curve's size, leading zeros kept.
+  if (!x || !y || x->size() != curve.coordinate_bytes || y->size() != curve.coordinate_bytes)
     return nullptr;
   std::string point = "\x04" + *x + *y;  // SEC1 uncompressed point
   OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
-          1 ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.group, 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                        point.size()) != 1)
     return nullptr;
@@ -90,6 +118,16 @@ PkeyPtr ec_p256_key(const boost::json::object& jwk) {
   PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   if (!check || EVP_PKEY_public_check(check.get()) != 1) return nullptr;
   return key;
+}
+
+// RFC 8037 2: kty OKP, crv Ed25519, x the 32-byte public key. Ed448 and X25519 are skipped.
+PkeyPtr ed25519_key(const boost::json::object& jwk) {
+  const auto* crv = jwk.if_contains("crv");
+  if (!crv || !crv->is_string() || crv->get_string() != "Ed25519") return nullptr;
+  const auto x = b64_member(jwk, "x");
+  if (!x || x->size() != kEd25519KeyBytes) return nullptr;
+  return PkeyPtr(EVP_PKEY_new_raw_public_key_ex(
+      nullptr, "ED25519", nullptr, reinterpret_cast<const unsigned char*>(x->data()), x->size()));
 }
 
 bool usable_for_signatures(const boost::json::object& jwk) {
@@ -106,32 +144,40 @@ bool usable_for_signatures(const boost::json::object& jwk) {
   return true;
 }
 
-std::optional<Jwk> parse_jwk(const boost::json::value& value) {
+BuiltKey build_key(const boost::json::object& jwk) {
+  const auto* kty = jwk.if_contains("kty");
+  if (!kty || !kty->is_string()) return {};
+  if (kty->get_string() == "RSA") return rsa_key(jwk);
+  if (kty->get_string() == "EC") {
+    const Curve* curve = curve_of(jwk);
+    if (!curve) return {};
+    return {ec_key(jwk, *curve), KeySkip::unusable, curve->type};
+  }
+  if (kty->get_string() == "OKP") return {ed25519_key(jwk), KeySkip::unusable, KeyType::ed25519};
+  return {};
+}
+
+// The key, or why it was skipped (with its kid, for the log).
+std::variant<Jwk, SkippedKey> parse_jwk(const boost::json::value& value) {
   const auto* obj = value.if_object();
-  if (!obj || !usable_for_signatures(*obj)) return std::nullopt;
+  if (!obj) return SkippedKey{};
   Jwk jwk;
   if (const auto* kid = obj->if_contains("kid")) {
-    if (!kid->is_string()) return std::nullopt;
+    if (!kid->is_string()) return SkippedKey{};
     jwk.kid = std::string(kid->get_string());
   }
+  const SkippedKey unusable{jwk.kid, KeySkip::unusable};
+  if (!usable_for_signatures(*obj)) return unusable;
   if (const auto* alg = obj->if_contains("alg")) {
-    if (!alg->is_string()) return std::nullopt;
+    if (!alg->is_string()) return unusable;
     jwk.alg = parse_jws_alg(alg->get_string());
-    if (!jwk.alg) return std::nullopt;
+    if (!jwk.alg) return unusable;
   }
-  const auto* kty = obj->if_contains("kty");
-  if (!kty || !kty->is_string()) return std::nullopt;
-  PkeyPtr key;
-  if (kty->get_string() == "RSA") {
-    jwk.type = KeyType::rsa;
-    key = rsa_key(*obj);
-  } else if (kty->get_string() == "EC") {
-    jwk.type = KeyType::ec_p256;
-    key = ec_p256_key(*obj);
-  }
-  if (!key) return std::nullopt;
-  jwk.key = std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free);
-  if (jwk.alg && !jwk.fits(*jwk.alg)) return std::nullopt;
+  BuiltKey built = build_key(*obj);
+  if (!built.key) return SkippedKey{jwk.kid, built.why};
+  jwk.type = built.type;
+  jwk.key = std::shared_ptr<EVP_PKEY>(built.key.release(), EVP_PKEY_free);
+  if (jwk.alg && !jwk.fits(*jwk.alg)) return unusable;
   return jwk;
 }
 
@@ -172,10 +218,16 @@ result<Jwks> parse_jwks(std::string_view json) {
   if (!keys || !keys->is_array()) return JoseErrc::malformed;
   if (keys->get_array().size() > kMaxJwksKeys) return JoseErrc::too_large;
   std::vector<Jwk> parsed;
-  for (const auto& v : keys->get_array())
-    if (auto jwk = parse_jwk(v)) parsed.push_back(std::move(*jwk));
+  std::vector<SkippedKey> skipped;
+  for (const auto& v : keys->get_array()) {
+    auto jwk = parse_jwk(v);
+    if (auto* ok = std::get_if<Jwk>(&jwk))
+      parsed.push_back(std::move(*ok));
+    else
+      skipped.push_back(std::move(std::get<SkippedKey>(jwk)));
+  }
   ERR_clear_error();  // rejected keys leave entries on this thread's OpenSSL error queue
-  return Jwks(std::move(parsed));
+  return Jwks(std::move(parsed), std::move(skipped));
 }
 
 }  // namespace gatehouse::jose

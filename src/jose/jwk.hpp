@@ -28,10 +28,23 @@ struct Jwk {
   bool fits(JwsAlg token_alg) const;
 };
 
+// Why parse_jwks left a key out: most skips are expected (encryption keys, other key types), a
+// ROCA key is a provider problem worth a warning.
+enum class KeySkip {
+  unusable,          // not for signatures, a kty/crv/alg we do not accept, invalid material
+  roca_fingerprint,  // RSA modulus from Infineon's RSALib (CVE-2017-15361): factorable
+};
+
+struct SkippedKey {
+  std::string kid;  // empty when the JWK has none (or a non-string one)
+  KeySkip reason = KeySkip::unusable;
+};
+
 class Jwks {
  public:
   Jwks() = default;
-  explicit Jwks(std::vector<Jwk> keys) : keys_(std::move(keys)) {}
+  explicit Jwks(std::vector<Jwk> keys, std::vector<SkippedKey> skipped = {})
+      : keys_(std::move(keys)), skipped_(std::move(skipped)) {}
 
   // The key to verify a token with this kid (empty: the header has none) and alg: a fitting key
   // with that kid, or without a kid the only fitting key when exactly one exists.
@@ -44,16 +57,21 @@ class Jwks {
 
   const std::vector<Jwk>& keys() const { return keys_; }
   std::size_t size() const { return keys_.size(); }
+  // The document's entries that were left out, in document order (the caller logs them).
+  const std::vector<SkippedKey>& skipped() const { return skipped_; }
 
  private:
   std::vector<Jwk> keys_;
+  std::vector<SkippedKey> skipped_;
 };
 
-// Parses a JWKS document. RSA keys need a 2048..8192-bit modulus; EC keys must be P-256 points on
-// the curve. Keys we cannot use for verification (other kty or crv, use other than "sig", an alg
-// we do not accept, invalid material) are skipped, not fatal: one exotic key published by the
-// IdP must not lock every user out, and a skipped key can never verify anything.
-// Errors: too_large (> 256 KiB, > 64 keys, nesting), malformed (not JSON, no "keys" array).
+// Parses a JWKS document. RSA keys need a 2048..8192-bit modulus without the ROCA fingerprint;
+// EC keys (kty EC) must be points on P-256, P-384 or P-521 with coordinates of the curve's size;
+// OKP keys must be Ed25519 (32-byte x). Keys we cannot use for verification (other kty or crv,
+// use other than "sig", an alg we do not accept or that does not fit the key, invalid material)
+// are skipped, not fatal: one exotic key published by the IdP must not lock every user out, and
+// a skipped key can never verify anything. Errors: too_large (> 256 KiB, > 64 keys, nesting),
+// malformed (not JSON, duplicate member names, no "keys" array).
 result<Jwks> parse_jwks(std::string_view json);
 
 }  // namespace gatehouse::jose

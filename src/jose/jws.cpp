@@ -10,15 +10,13 @@
 namespace gatehouse::jose {
 namespace {
 
-constexpr std::size_t kEs256SignatureBytes = 64;
-
 const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
 // JOSE carries ECDSA signatures as fixed-size r || s; OpenSSL verifies DER ECDSA-Sig-Value.
-std::optional<std::string> raw_to_der(std::string_view raw) {
-  if (raw.size() != kEs256SignatureBytes) return std::nullopt;
+std::optional<std::string> raw_to_der(std::string_view raw, std::size_t expected_size) {
+  if (expected_size == 0 || raw.size() != expected_size) return std::nullopt;
   const std::size_t half = raw.size() / 2;
   crypto::EcdsaSigPtr sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(bytes(raw), static_cast<int>(half), nullptr);
@@ -99,14 +97,15 @@ result<void> verify(const Jws& jws, const Jwk& key) {
   if (key.type == KeyType::rsa &&
       jws.signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.key.get())))
     return JoseErrc::bad_signature;
-  if (key.type == KeyType::ec_p256) {
-    auto converted = raw_to_der(jws.signature);
+  if (const std::size_t raw_size = ecdsa_signature_bytes(jws.alg)) {
+    auto converted = raw_to_der(jws.signature, raw_size);
     if (!converted) return JoseErrc::bad_signature;
     der = std::move(*converted);
     signature = der;
   }
   crypto::MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+  // digest_name is nullptr for EdDSA: Ed25519 hashes inside the scheme, one-shot only.
   if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), &pctx, digest_name(jws.alg), nullptr, nullptr,
                                       key.key.get(), nullptr) != 1)
     return JoseErrc::bad_signature;

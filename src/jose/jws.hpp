@@ -23,7 +23,7 @@ struct Jws {
   boost::json::object header;
   boost::json::object payload;
   std::string signing_input;  // "<header b64>.<payload b64>", what the signature covers
-  std::string signature;      // raw bytes (for ES256: r || s, 64 bytes)
+  std::string signature;      // raw bytes (ES*: r || s of 64, 96 or 132 bytes)
 };
 
 // Exactly three strict-base64url parts, JSON object header and payload, at most 16 KiB.
@@ -31,7 +31,8 @@ struct Jws {
 result<Jws> parse_jws(std::string_view token);
 
 // Checks the signature with `key`: key_alg_mismatch when the key's type or own alg does not fit
-// the token's alg (an RSA key never verifies ES256 and vice versa), else bad_signature or ok.
+// the token's alg (an RSA key never verifies ES256, a P-256 key never ES384, and so on), else
+// bad_signature or ok.
 result<void> verify(const Jws& jws, const Jwk& key);
 
 }  // namespace gatehouse::jose

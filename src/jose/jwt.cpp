@@ -1,9 +1,12 @@
 #include "jose/jwt.hpp"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include <cmath>
+#include <stdexcept>
 
+#include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
 
 namespace gatehouse::jose {
@@ -131,6 +134,15 @@ result<object> validate_jwt(std::string_view token, const Jwks& jwks, const JwtC
   return validate_jwt(*jws, jwks, check);
 }
 
+std::string token_hash(JwsAlg alg, std::string_view token) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  std::size_t len = 0;
+  if (EVP_Q_digest(nullptr, token_hash_digest_name(alg), nullptr, token.data(), token.size(),
+                   digest, &len) != 1)
+    throw std::runtime_error("token hash: digest failed");
+  return crypto::base64url_encode(std::string_view(reinterpret_cast<const char*>(digest), len / 2));
+}
+
 result<object> validate_id_token(std::string_view token, const Jwks& jwks,
                                  const IdTokenCheck& check) {
   JwtCheck jwt;
@@ -143,7 +155,17 @@ result<object> validate_id_token(std::string_view token, const Jwks& jwks,
   jwt.sub = ClaimRule::required;
   jwt.nonce = ClaimRule::optional;
   jwt.expected_nonce = check.nonce;
-  return validate_jwt(token, jwks, jwt);
+  auto jws = parse_jws(token);
+  if (!jws) return jws.error();
+  auto claims = validate_jwt(*jws, jwks, jwt);
+  if (!claims || !check.access_token) return claims;
+  if (const value* at_hash = claims->if_contains("at_hash")) {
+    if (!at_hash->is_string()) return JoseErrc::malformed;
+    if (!crypto::constant_time_equal(at_hash->get_string(),
+                                     token_hash(jws->alg, *check.access_token)))
+      return JoseErrc::at_hash_mismatch;
+  }
+  return claims;
 }
 
 }  // namespace gatehouse::jose

@@ -43,10 +43,18 @@ struct IdTokenCheck {
   std::optional<std::string> nonce;  // the nonce sent in the authorization request
   std::chrono::system_clock::time_point now;
   std::chrono::seconds max_skew{60};
+  // The access token issued with the ID token: when set and the ID token has at_hash, the two
+  // must match (OIDC Core 3.1.3.6; at_hash stays optional in the code flow).
+  std::optional<std::string> access_token;
 };
 
-// OIDC Core 3.1.3.7: signature, iss, aud/azp, exp, iat, nbf, nonce, sub.
+// OIDC Core 3.1.3.7: signature, iss, aud/azp, exp, iat, nbf, nonce, sub, and at_hash (see
+// IdTokenCheck::access_token): at_hash_mismatch, or malformed when it is not a string.
 result<boost::json::object> validate_id_token(std::string_view token, const Jwks& jwks,
                                               const IdTokenCheck& check);
+
+// at_hash / c_hash (OIDC Core 3.1.3.6): base64url of the left half of the token's hash, the hash
+// being the one of the ID token's alg (SHA-512 for EdDSA).
+std::string token_hash(JwsAlg alg, std::string_view token);
 
 }  // namespace gatehouse::jose

@@ -26,17 +26,27 @@ struct OidcClient::State {
   boost::asio::any_io_executor executor;
   ClientSettings settings;
   Clock clock;
-  bool allow_http = false;  // the authority is loopback: a dev IdP may speak plain http
+  bool allow_http = false;                 // the authority is loopback: a dev IdP may speak http
+  std::unique_ptr<const DpopProofs> dpop;  // set exactly when settings.dpop
 
   mutable std::mutex mutex;  // guards everything below; never held across a co_await
   MetadataPtr metadata;      // written once, so metadata() can hand out a reference
   JwksPtr jwks;              // replaced whole; exchanges keep the snapshot they started with
   std::optional<Timestamp> last_refetch;  // for an unknown kid
   bool refetch_in_flight = false;
+  std::optional<std::string> token_endpoint_nonce;  // the latest DPoP-Nonce it sent (RFC 9449 8)
 
   std::pair<MetadataPtr, JwksPtr> snapshot() const {
     std::lock_guard lock(mutex);
     return {metadata, jwks};
+  }
+  std::optional<std::string> dpop_nonce() const {
+    std::lock_guard lock(mutex);
+    return token_endpoint_nonce;
+  }
+  void remember_dpop_nonce(std::string nonce) {
+    std::lock_guard lock(mutex);
+    token_endpoint_nonce = std::move(nonce);
   }
 };
 

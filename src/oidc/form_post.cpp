@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "crypto/base64.hpp"
+#include "oidc/dpop.hpp"
 #include "oidc/token_response.hpp"
 
 namespace gatehouse::oidc {
@@ -38,22 +39,45 @@ Failure status_failure(FormEndpoint endpoint, const http::ClientResponse& respon
           std::string(name_of(endpoint)) + ": HTTP " + std::to_string(response.status)};
 }
 
+// RFC 9449 8: the server may send a fresh nonce with any answer, and asks for one with
+// 400 use_dpop_nonce. Only a nonce we may put into a JWT is kept.
+std::optional<std::string> offered_nonce(const http::ClientResponse& response) {
+  const auto nonce = response.header("DPoP-Nonce");
+  if (!nonce || !valid_dpop_nonce(*nonce)) return std::nullopt;
+  return std::string(*nonce);
+}
+
+bool asks_for_nonce(const http::ClientResponse& response) {
+  return response.status == 400 && oauth_error_code(response.body) == "use_dpop_nonce";
+}
+
 }  // namespace
 
 boost::asio::awaitable<Outcome<std::string>> post_form(std::shared_ptr<OidcClient::State> s,
                                                        FormEndpoint endpoint, std::string url,
                                                        Params params) {
-  auto request = provider_request(*s, std::move(url));
-  request.method = "POST";
-  request.max_body = kMaxTokenResponseBytes;
-  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-  authenticate(s->settings, request, params);
-  request.body = encode_params(params);
+  auto form = provider_request(*s, std::move(url));
+  form.method = "POST";
+  form.max_body = kMaxTokenResponseBytes;
+  form.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  authenticate(s->settings, form, params);
+  form.body = encode_params(params);
+  const DpopProofs* dpop = endpoint == FormEndpoint::token ? s->dpop.get() : nullptr;
 
-  auto response = co_await http::fetch(s->executor, std::move(request));
-  if (!response) co_return transport_failure(endpoint, response.error());
-  if (response->status != 200) co_return status_failure(endpoint, *response);
-  co_return std::move(response->body);
+  for (int attempt = 0;; ++attempt) {
+    auto request = form;
+    const auto nonce = dpop ? s->dpop_nonce() : std::nullopt;
+    if (dpop) request.headers.emplace_back("DPoP", dpop->proof("POST", request.url, {}, nonce));
+    auto response = co_await http::fetch(s->executor, std::move(request));
+    if (!response) co_return transport_failure(endpoint, response.error());
+    if (dpop) {
+      const auto fresh = offered_nonce(*response);
+      if (fresh) s->remember_dpop_nonce(*fresh);
+      if (attempt == 0 && fresh && fresh != nonce && asks_for_nonce(*response)) continue;
+    }
+    if (response->status != 200) co_return status_failure(endpoint, *response);
+    co_return std::move(response->body);
+  }
 }
 
 }  // namespace gatehouse::oidc

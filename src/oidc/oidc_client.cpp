@@ -1,5 +1,6 @@
 // Construction, settings and the state the other parts share; each operation has its own file:
-// provider_keys.cpp, authorization.cpp, code_exchange.cpp, logout_token_check.cpp, revocation.cpp.
+// provider_keys.cpp, authorization.cpp, code_exchange.cpp, refresh.cpp, client_credentials.cpp
+// (all three through token_request.cpp and form_post.cpp), logout_token_check.cpp, revocation.cpp.
 #include "oidc/oidc_client.hpp"
 
 #include <boost/url/parse.hpp>
@@ -30,12 +31,20 @@ void check_settings(const ClientSettings& s) {
 }  // namespace
 
 OidcClient::OidcClient(boost::asio::any_io_executor executor, ClientSettings settings, Clock clock)
+    : OidcClient(std::move(executor), std::move(settings), std::move(clock), nullptr) {}
+
+OidcClient::OidcClient(boost::asio::any_io_executor executor, ClientSettings settings, Clock clock,
+                       std::shared_ptr<const crypto::DpopKey> dpop_key)
     : state_(std::make_shared<State>()) {
   check_settings(settings);
+  if (settings.dpop && !dpop_key)
+    throw std::invalid_argument("oidc.dpop: DPoP needs the key ring's DPoP key");
   state_->executor = std::move(executor);
   state_->allow_http = is_loopback_url(settings.authority);
   state_->settings = std::move(settings);
   state_->clock = clock ? std::move(clock) : system_clock();
+  if (state_->settings.dpop)
+    state_->dpop = std::make_unique<const DpopProofs>(std::move(dpop_key), state_->clock);
 }
 
 bool OidcClient::ready() const {
@@ -51,6 +60,10 @@ const ProviderMetadata& OidcClient::metadata() const {
 
 const ClientSettings& OidcClient::settings() const {
   return state_->settings;
+}
+
+const DpopProofs* OidcClient::dpop() const {
+  return state_->dpop.get();
 }
 
 }  // namespace gatehouse::oidc

@@ -1,5 +1,6 @@
 // The OpenID Connect relying party used by the BFF: discovery and JWKS, the authorization request
-// (code + PKCE S256 + state + nonce), the code exchange with ID token validation, and the
+// (code + PKCE S256 + state + nonce), the code exchange with ID token validation, refresh and
+// client credentials grants for the API proxy (optionally DPoP-bound, RFC 9449), and the
 // RP-initiated logout URL. A confidential client: it authenticates at the token endpoint.
 // Every operation that can fail returns Outcome<T>: the code to compare and this call's detail to
 // log (the client also logs it at warn).
@@ -23,11 +24,16 @@
 #include <string_view>
 #include <vector>
 
+#include "oidc/dpop.hpp"
 #include "oidc/logout_token.hpp"
 #include "oidc/oidc_error.hpp"
 #include "oidc/provider_metadata.hpp"
 #include "oidc/token_auth.hpp"
 #include "oidc/token_response.hpp"
+
+namespace gatehouse::crypto {
+class DpopKey;
+}
 
 namespace gatehouse::oidc {
 
@@ -40,6 +46,9 @@ struct ClientSettings {
   std::chrono::seconds clock_skew{60};
   std::chrono::milliseconds http_timeout{10000};
   std::optional<std::string> ca_file;  // extra CA for https providers (tests)
+  // RFC 9449: every token request carries a DPoP proof and must get a DPoP-bound token back
+  // (token_type DPoP); a provider answering Bearer fails the request (see TokenBinding).
+  bool dpop = false;
 };
 
 struct LoginRequest {
@@ -59,6 +68,10 @@ class OidcClient {
   // an http(s) URL (plain http only on loopback), empty client_id or redirect_uri, no "openid"
   // scope. An empty clock means the system clock.
   OidcClient(boost::asio::any_io_executor executor, ClientSettings settings, Clock clock = {});
+  // The same, with the key ring's DPoP key (crypto::KeyRing::dpop_key()) for settings.dpop; it
+  // throws std::invalid_argument ("oidc.dpop: ...") when dpop is on and `dpop_key` is null.
+  OidcClient(boost::asio::any_io_executor executor, ClientSettings settings, Clock clock,
+             std::shared_ptr<const crypto::DpopKey> dpop_key);
 
   // Discovery, then the JWKS. Safe to call again and concurrently: the metadata is kept from the
   // first success (a restart picks up changed endpoints), every call after that refreshes the
@@ -72,13 +85,38 @@ class OidcClient {
   // the metadata is loaded: check ready() first.
   LoginRequest begin_login(std::optional<std::string_view> prompt = std::nullopt) const;
 
-  // Redeems the code (client_secret_basic or client_secret_post), checks the token response and
-  // validates the ID token (iss, aud/azp, nonce, exp/iat with clock_skew, signature). An unknown
-  // kid triggers one JWKS refetch (at most every kJwksRefetchInterval) and a retry. Errors:
-  // not_ready, token_request_failed (transport, timeout, non-OAuth status), token_error_response,
+  // Every token request (these three grants) authenticates the client (client_secret_basic or
+  // client_secret_post) and, with settings.dpop, carries a DPoP proof for the token endpoint; a
+  // 400 use_dpop_nonce with a DPoP-Nonce header is retried once with that nonce, and the latest
+  // nonce the endpoint sent is used for the next request. Errors common to all three: not_ready,
+  // token_request_failed (transport, timeout, 5xx/429, non-OAuth status: transient),
+  // grant_rejected (invalid_grant), token_error_response (another OAuth error),
   // invalid_token_response, invalid_id_token.
+
+  // Redeems the code, checks the token response and validates the ID token (iss, aud/azp, nonce,
+  // exp/iat with clock_skew, signature, at_hash when present). An unknown kid triggers one JWKS
+  // refetch (at most every kJwksRefetchInterval) and a retry.
   boost::asio::awaitable<Outcome<Tokens>> exchange_code(std::string code, std::string code_verifier,
                                                         std::string expected_nonce);
+
+  // RFC 6749 6: grant_type=refresh_token, `resource` (RFC 8707) when given, no scope (the
+  // original grant's). An ID token in the answer is validated like at login (no nonce required)
+  // and must name `expected_subject` as sub (OIDC Core 12.2), else invalid_id_token. The answer's
+  // refresh_token is the rotated one, or nullopt when the provider keeps the old one valid.
+  // grant_rejected means the refresh token is dead: the caller ends the session.
+  boost::asio::awaitable<Outcome<Tokens>> refresh_tokens(std::string refresh_token,
+                                                         std::optional<std::string> resource,
+                                                         std::string expected_subject);
+
+  // RFC 6749 4.4: grant_type=client_credentials, scope = `scopes` space-joined (omitted when
+  // empty), `resource` when given. Any ID token is ignored and any refresh token dropped (4.4.3:
+  // none should be issued; the grant is simply repeated).
+  boost::asio::awaitable<Outcome<Tokens>> client_credentials(std::vector<std::string> scopes,
+                                                             std::optional<std::string> resource);
+
+  // The DPoP proofs the client signs with, for the proxy's API calls; nullptr unless
+  // settings.dpop. Lives as long as the client.
+  const DpopProofs* dpop() const;
 
   // OIDC Back-Channel Logout 1.0 2.6: validates a logout token (see logout_token.hpp) against
   // the provider's keys; an unknown kid triggers one JWKS refetch (rate-limited as for ID

@@ -41,6 +41,21 @@ awaitable<Outcome<std::string>> get_document(std::shared_ptr<State> s, std::stri
   co_return std::move(response->body);
 }
 
+// A ROCA key is the provider's problem to fix (rotate it away); the others are routine (encryption
+// keys, key types we do not verify with).
+void log_skipped_keys(const jose::Jwks& jwks) {
+  for (const auto& skipped : jwks.skipped()) {
+    const auto kid = loggable(skipped.kid, 64);
+    if (skipped.reason == jose::KeySkip::roca_fingerprint)
+      spdlog::warn(
+          "oidc: JWKS key kid=\"{}\" skipped: its RSA modulus has the ROCA fingerprint "
+          "(CVE-2017-15361, Infineon RSALib) and can be factored",
+          kid);
+    else
+      spdlog::debug("oidc: JWKS key kid=\"{}\" skipped: not a signing key we can use", kid);
+  }
+}
+
 awaitable<Outcome<JwksPtr>> fetch_jwks(std::shared_ptr<State> s, std::string url) {
   auto body = co_await get_document(s, std::move(url), OidcErrc::jwks_failed, "jwks");
   if (!body) co_return body.error();
@@ -49,6 +64,7 @@ awaitable<Outcome<JwksPtr>> fetch_jwks(std::shared_ptr<State> s, std::string url
     Failure failure{OidcErrc::jwks_failed, "jwks: " + jwks.error().message()};
     co_return failure;
   }
+  log_skipped_keys(*jwks);
   // A JWKS we can verify nothing with would fail every login later, with a worse message.
   if (jwks->size() == 0) {
     Failure failure{OidcErrc::jwks_failed, "jwks: no usable signing key"};

@@ -41,23 +41,42 @@ std::string loggable(std::string_view text, std::size_t max) {
 }
 
 Outcome<Tokens> parse_token_response(std::string_view body,
-                                     std::chrono::system_clock::time_point now) {
+                                     std::chrono::system_clock::time_point now,
+                                     TokenResponseRules rules) {
   auto doc = jose::parse_json_object(body, kMaxTokenResponseBytes);
   if (!doc) return invalid("not a JSON object within the size limits");
 
   Tokens t;
   const auto* type = doc->if_contains("token_type");
-  // RFC 6749 §5.1: token_type is case-insensitive. Anything else (DPoP, MAC) we cannot use.
-  if (!type || !type->is_string() || !http::iequals(type->get_string(), "Bearer"))
-    return invalid("token_type is not Bearer");
-  t.token_type = std::string(type->get_string());
+  // RFC 6749 §5.1: token_type is case-insensitive. Anything else (MAC, ...) we cannot use.
+  const auto is = [type](std::string_view name) {
+    return type && type->is_string() && http::iequals(type->get_string(), name);
+  };
+  if (rules.binding == TokenBinding::dpop) {
+    if (is("Bearer"))
+      return invalid(
+          "token_type is Bearer although a DPoP proof was sent: the provider did not bind the "
+          "token (it may not support DPoP; oidc.dpop = false uses bearer tokens)");
+    if (!is("DPoP")) return invalid("token_type is not DPoP");
+    t.token_type = "DPoP";
+  } else {
+    if (!is("Bearer")) return invalid("token_type is not Bearer");
+    t.token_type = "Bearer";
+  }
 
   const auto* access = non_empty_string(*doc, "access_token");
   if (!access) return invalid("access_token missing");
   t.access_token = std::string(*access);
-  const auto* id = non_empty_string(*doc, "id_token");
-  if (!id) return invalid("id_token missing");
-  t.id_token = std::string(*id);
+  if (rules.id_token != IdTokenRule::ignored) {
+    const auto* v = doc->if_contains("id_token");
+    const bool absent = !v || v->is_null();
+    if (absent && rules.id_token == IdTokenRule::required) return invalid("id_token missing");
+    if (!absent) {
+      const auto* id = non_empty_string(*doc, "id_token");
+      if (!id) return invalid("id_token is not a non-empty string");
+      t.id_token = std::string(*id);
+    }
+  }
 
   if (const auto* v = doc->if_contains("expires_in"); v && !v->is_null()) {
     const auto seconds = number(*v);
@@ -81,13 +100,23 @@ Outcome<Tokens> parse_token_response(std::string_view body,
 Failure token_error(int status, std::string_view body) {
   auto doc = jose::parse_json_object(body, kMaxTokenResponseBytes);
   const json::string* error = doc ? non_empty_string(*doc, "error") : nullptr;
-  if (!error)
-    return {OidcErrc::token_request_failed,
-            "token endpoint answered HTTP " + std::to_string(status)};
-  std::string detail = "token endpoint error " + loggable(*error, 64);
-  if (const auto* description = non_empty_string(*doc, "error_description"))
-    detail += ": " + loggable(*description);
+  std::string detail = "token endpoint answered HTTP " + std::to_string(status);
+  if (error) {
+    detail += ", error " + loggable(*error, 64);
+    if (const auto* description = non_empty_string(*doc, "error_description"))
+      detail += ": " + loggable(*description);
+  }
+  // A provider that is down or throttling says nothing about the grant, whatever its body says.
+  if (status >= 500 || status == 429 || !error) return {OidcErrc::token_request_failed, detail};
+  if (*error == "invalid_grant") return {OidcErrc::grant_rejected, detail};
   return {OidcErrc::token_error_response, std::move(detail)};
+}
+
+std::optional<std::string> oauth_error_code(std::string_view body) {
+  auto doc = jose::parse_json_object(body, kMaxTokenResponseBytes);
+  const json::string* error = doc ? non_empty_string(*doc, "error") : nullptr;
+  if (!error) return std::nullopt;
+  return std::string(*error);
 }
 
 }  // namespace gatehouse::oidc

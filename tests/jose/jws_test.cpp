@@ -19,7 +19,7 @@ using testing::test_keys;
 const boost::json::object kPayload{{"sub", "alice"}, {"iss", "https://idp"}};
 
 result<void> parse_and_verify(std::string_view token) {
-  static const Jwks jwks = *parse_jwks(test_keys().jwks_json);
+  static const Jwks jwks = *parse_jwks(test_keys().all_algs_jwks_json);
   auto jws = parse_jws(token);
   if (!jws) return jws.error();
   auto key = jwks.select(jws->kid, jws->alg);
@@ -28,9 +28,8 @@ result<void> parse_and_verify(std::string_view token) {
 }
 
 std::string signed_with(std::string_view alg) {
-  const auto& k = test_keys();
-  const bool ec = alg.starts_with("ES");
-  return sign_jwt({}, kPayload, ec ? k.ec.get() : k.rsa.get(), alg, ec ? "ec-1" : "rsa-1");
+  const auto [key, kid] = test_keys().for_alg(alg);
+  return sign_jwt({}, kPayload, key, alg, kid);
 }
 
 class EachAlg : public ::testing::TestWithParam<const char*> {};
@@ -72,7 +71,7 @@ TEST_P(EachAlg, TamperedPayloadOrSignatureFails) {
 
 INSTANTIATE_TEST_SUITE_P(Jws, EachAlg,
                          ::testing::Values("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                                           "ES256"));
+                                           "ES256", "ES384", "ES512", "EdDSA"));
 
 TEST(Jws, AlgNoneIsRejected) {
   for (const char* none : {"none", "None", "NONE"}) {
@@ -93,7 +92,7 @@ TEST(Jws, HmacWithThePublicKeyAsSecretIsRejected) {
   const std::string token =
       input + "." + crypto::base64url_encode(crypto::hmac_sha256(secret, input));
   EXPECT_EQ(parse_and_verify(token).error(), JoseErrc::unsupported_alg);
-  for (const char* alg : {"HS384", "HS512", "RS1", "ES256K", "EdDSA", ""}) {
+  for (const char* alg : {"HS384", "HS512", "RS1", "ES256K", "Ed25519", "EDDSA", "es256", ""}) {
     const std::string header = std::string(R"({"alg":")") + alg + R"("})";
     EXPECT_EQ(parse_jws(join_token(header, "{}", "x")).error(), JoseErrc::unsupported_alg) << alg;
   }
@@ -116,6 +115,63 @@ TEST(Jws, KeyTypeMustMatchAlg) {
   auto relabelled =
       crypto::base64url_encode(R"({"alg":"PS256","kid":"rsa-1"})") + rs.substr(rs.find('.'));
   EXPECT_EQ(parse_and_verify(relabelled).error(), JoseErrc::bad_signature);
+}
+
+// The token with its header replaced, signature kept.
+std::string with_header(const std::string& token, const std::string& header_json) {
+  return crypto::base64url_encode(header_json) + token.substr(token.find('.'));
+}
+
+TEST(Jws, EachCurveVerifiesOnlyItsOwnAlg) {
+  const auto& k = test_keys();
+  // A header claiming one alg, naming a key of another curve or type.
+  const std::pair<const char*, const char*> relabel[] = {
+      {"ES384", "ec-1"}, {"ES256", "ec384-1"}, {"ES512", "ec384-1"}, {"ES384", "ec521-1"},
+      {"EdDSA", "ec-1"}, {"ES256", "ed-1"},    {"RS256", "ed-1"},    {"EdDSA", "rsa-1"},
+  };
+  const std::string token = sign_jwt({}, kPayload, k.ec.get(), "ES256", "ec-1");
+  for (const auto& [alg, kid] : relabel) {
+    const std::string header = std::string(R"({"alg":")") + alg + R"(","kid":")" + kid + R"("})";
+    EXPECT_EQ(parse_and_verify(with_header(token, header)).error(), JoseErrc::key_alg_mismatch)
+        << alg << " with " << kid;
+  }
+  // verify() refuses a key of another curve even when handed one directly.
+  const Jwks jwks = *parse_jwks(k.all_algs_jwks_json);
+  ASSERT_EQ(jwks.size(), 5u);
+  auto es384 = parse_jws(signed_with("ES384"));
+  auto eddsa = parse_jws(signed_with("EdDSA"));
+  ASSERT_TRUE(es384 && eddsa);
+  for (const auto& key : jwks.keys()) {
+    const auto expected = [&](const char* own) {
+      return key.kid == own ? boost::system::error_code() : JoseErrc::key_alg_mismatch;
+    };
+    const auto error_of = [](const result<void>& r) {
+      return r ? boost::system::error_code() : r.error();
+    };
+    EXPECT_EQ(error_of(verify(*es384, key)), expected("ec384-1")) << key.kid;
+    EXPECT_EQ(error_of(verify(*eddsa, key)), expected("ed-1")) << key.kid;
+  }
+}
+
+TEST(Jws, EcdsaSignaturesHaveTheCurvesFixedSize) {
+  // r || s of another curve's size (or DER) never verifies, even for the same integers.
+  for (const char* alg : {"ES256", "ES384", "ES512"}) {
+    const std::string token = signed_with(alg);
+    const std::size_t dot2 = token.rfind('.');
+    const std::string raw = *crypto::base64url_decode(token.substr(dot2 + 1));
+    const std::size_t half = raw.size() / 2;
+    const std::string padded =
+        std::string(1, '\0') + raw.substr(0, half) + std::string(1, '\0') + raw.substr(half);
+    EXPECT_EQ(
+        parse_and_verify(token.substr(0, dot2 + 1) + crypto::base64url_encode(padded)).error(),
+        JoseErrc::bad_signature)
+        << alg;
+    EXPECT_EQ(parse_and_verify(token.substr(0, dot2 + 1) +
+                               crypto::base64url_encode(raw + std::string(1, '\0')))
+                  .error(),
+              JoseErrc::bad_signature)
+        << alg;
+  }
 }
 
 TEST(Jws, UnknownKidIsKeyNotFound) {

@@ -17,7 +17,7 @@ constexpr std::int64_t kNow = 1'700'000'000;
 
 class IdTokenTest : public ::testing::Test {
  protected:
-  IdTokenTest() : jwks_(*parse_jwks(test_keys().jwks_json)) {
+  IdTokenTest() : jwks_(*parse_jwks(test_keys().all_algs_jwks_json)) {
     check_.issuer = "https://idp.example";
     check_.client_id = "gatehouse";
     check_.nonce = "n-0S6_WzA2Mj";
@@ -34,11 +34,8 @@ class IdTokenTest : public ::testing::Test {
   }
 
   result<object> validate(const object& payload, const char* alg = "RS256") {
-    const bool ec = std::string_view(alg).starts_with("ES");
-    const auto& k = test_keys();
-    return validate_id_token(
-        sign_jwt({}, payload, ec ? k.ec.get() : k.rsa.get(), alg, ec ? "ec-1" : "rsa-1"), jwks_,
-        check_);
+    const auto [key, kid] = test_keys().for_alg(alg);
+    return validate_id_token(sign_jwt({}, payload, key, alg, kid), jwks_, check_);
   }
 
   boost::system::error_code error_with(const char* name, boost::json::value v) {
@@ -60,7 +57,7 @@ class IdTokenTest : public ::testing::Test {
 };
 
 TEST_F(IdTokenTest, ValidTokensPassForEachAlg) {
-  for (const char* alg : {"RS256", "PS256", "ES256"}) {
+  for (const char* alg : {"RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"}) {
     auto r = validate(claims(), alg);
     ASSERT_TRUE(r) << alg << ": " << r.error().message();
     EXPECT_EQ(r->at("sub"), "alice");
@@ -123,6 +120,42 @@ TEST_F(IdTokenTest, Subject) {
   EXPECT_EQ(error_without("sub"), JoseErrc::missing_claim);
   EXPECT_EQ(error_with("sub", ""), JoseErrc::missing_claim);
   EXPECT_EQ(error_with("sub", 42), JoseErrc::missing_claim);
+}
+
+TEST(TokenHash, OidcCoreExampleAndHashPerAlg) {
+  // OIDC Core A.3 (RS256): the example access token and its at_hash.
+  EXPECT_EQ(token_hash(JwsAlg::rs256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ");
+  // The left half of SHA-256, -384, -512: 16, 24, 32 bytes, so 22, 32, 43 characters.
+  EXPECT_EQ(token_hash(JwsAlg::es256, "at").size(), 22u);
+  EXPECT_EQ(token_hash(JwsAlg::ps384, "at").size(), 32u);
+  EXPECT_EQ(token_hash(JwsAlg::es384, "at"), token_hash(JwsAlg::rs384, "at"));
+  EXPECT_EQ(token_hash(JwsAlg::es512, "at").size(), 43u);
+  EXPECT_EQ(token_hash(JwsAlg::eddsa, "at"), token_hash(JwsAlg::rs512, "at"));  // SHA-512
+  EXPECT_NE(token_hash(JwsAlg::rs256, "at"), token_hash(JwsAlg::rs256, "au"));
+}
+
+TEST_F(IdTokenTest, AtHashMustMatchTheAccessTokenWhenPresent) {
+  check_.access_token = "the-access-token";
+  for (const char* alg : {"RS256", "PS384", "ES256", "ES384", "ES512", "EdDSA"}) {
+    const JwsAlg parsed = *parse_jws_alg(alg);
+    object c = claims();
+    c["at_hash"] = token_hash(parsed, "the-access-token");
+    auto r = validate(c, alg);
+    EXPECT_TRUE(r) << alg << ": " << r.error().message();
+    c["at_hash"] = token_hash(parsed, "another-access-token");
+    EXPECT_EQ(validate(c, alg).error(), JoseErrc::at_hash_mismatch) << alg;
+  }
+  // The hash of another alg's size is a mismatch, not a pass.
+  object c = claims();
+  c["at_hash"] = token_hash(JwsAlg::rs512, "the-access-token");
+  EXPECT_EQ(validate(c, "RS256").error(), JoseErrc::at_hash_mismatch);
+  EXPECT_EQ(error_with("at_hash", 7), JoseErrc::malformed);
+  EXPECT_EQ(error_with("at_hash", ""), JoseErrc::at_hash_mismatch);
+  EXPECT_FALSE(error_without("at_hash"));  // optional in the code flow (OIDC Core 3.1.3.6)
+  // Without an access token to compare with, at_hash is not looked at.
+  check_.access_token.reset();
+  EXPECT_FALSE(error_with("at_hash", "whatever"));
 }
 
 TEST_F(IdTokenTest, SignatureIsCheckedBeforeClaims) {

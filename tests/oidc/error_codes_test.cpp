@@ -29,6 +29,15 @@ TEST(ErrorCodes, EveryAreaKeepsItsCategoryNameAndMessages) {
   EXPECT_EQ(http.message(), "request cancelled");
   EXPECT_EQ(make_error_code(jose::JoseErrc::malformed).message(), "malformed JOSE object");
   EXPECT_EQ(make_error_code(oidc::OidcErrc::discovery_failed).message(), "OIDC discovery failed");
+  // Codes added later go at the end: every earlier value stays what logs and callers knew.
+  EXPECT_EQ(static_cast<int>(oidc::OidcErrc::revocation_failed), 10);
+  EXPECT_EQ(static_cast<int>(oidc::OidcErrc::grant_rejected), 11);
+  EXPECT_EQ(make_error_code(oidc::OidcErrc::grant_rejected).message(),
+            "the provider rejected the grant (invalid_grant)");
+  EXPECT_EQ(static_cast<int>(jose::JoseErrc::missing_claim), 17);
+  EXPECT_EQ(static_cast<int>(jose::JoseErrc::at_hash_mismatch), 18);
+  EXPECT_EQ(make_error_code(jose::JoseErrc::at_hash_mismatch).message(),
+            "at_hash does not match the access token");
   // A value no enumerator has still gets its area's message, not another's.
   EXPECT_EQ(boost::system::error_code(99, oidc.category()).message(), "unknown OIDC error");
   EXPECT_EQ(boost::system::error_code(0, store.category()).message(), "unknown store error");

@@ -64,10 +64,14 @@ void FakeProvider::set_jwks(std::vector<std::string> bodies) {
   jwks_ = std::move(bodies);
 }
 
-void FakeProvider::set_token_response(int status, std::string body) {
+void FakeProvider::set_token_response(int status, std::string body, http::Fields headers) {
   std::lock_guard lock(mutex_);
-  token_status_ = status;
-  token_body_ = std::move(body);
+  token_response_ = {status, std::move(body), std::move(headers)};
+}
+
+void FakeProvider::queue_token_response(int status, std::string body, http::Fields headers) {
+  std::lock_guard lock(mutex_);
+  queued_token_responses_.push_back({status, std::move(body), std::move(headers)});
 }
 
 void FakeProvider::set_id_token(std::string id_token) {
@@ -137,7 +141,13 @@ boost::asio::awaitable<http::Response> FakeProvider::handle(http::Request& reque
       std::lock_guard lock(mutex_);
       token_requests_.push_back({request.headers, request.body});
       delay = token_delay_;
-      response = http::json(token_status_, token_body_);
+      Canned canned = token_response_;
+      if (!queued_token_responses_.empty()) {
+        canned = std::move(queued_token_responses_.front());
+        queued_token_responses_.pop_front();
+      }
+      response = http::json(canned.status, std::move(canned.body));
+      for (auto& [name, value] : canned.headers) response.set_header(name, std::move(value));
     }
     if (delay.count() > 0) {
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,7 +52,10 @@ class FakeProvider {
   void set_discovery(std::string body);
   // JWKS documents served in order, the last one for every later fetch.
   void set_jwks(std::vector<std::string> bodies);
-  void set_token_response(int status, std::string body);
+  // The token endpoint's answer from now on, with extra headers (e.g. DPoP-Nonce).
+  void set_token_response(int status, std::string body, http::Fields headers = {});
+  // Answers for the next token requests, one each, before the set_token_response one.
+  void queue_token_response(int status, std::string body, http::Fields headers = {});
   // A 200 Bearer response carrying this ID token.
   void set_id_token(std::string id_token);
   // The token endpoint answers only after `delay` (longer than the client's timeout in tests).
@@ -73,8 +77,13 @@ class FakeProvider {
   std::optional<std::string> discovery_;
   std::vector<std::string> jwks_;
   int jwks_fetches_ = 0;
-  int token_status_ = 500;
-  std::string token_body_;
+  struct Canned {
+    int status = 500;
+    std::string body;
+    http::Fields headers;
+  };
+  Canned token_response_;
+  std::deque<Canned> queued_token_responses_;
   std::chrono::milliseconds token_delay_{0};
   std::vector<TokenRequest> token_requests_;
   std::optional<int> revocation_status_;

@@ -159,15 +159,22 @@ TEST_F(OidcClientTest, BadJwksFailsLoading) {
 
 TEST_F(OidcClientTest, TokenErrorResponseIsTyped) {
   auto c = ready_client();
+  // invalid_grant: the code is dead (expired, used, or for another client).
   provider_.set_token_response(
       400, R"({"error":"invalid_grant","error_description":"code expired\r\nforged: line"})");
   const auto r = exchange(c);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, OidcErrc::token_error_response);
+  EXPECT_EQ(r.error().code, OidcErrc::grant_rejected);
   const auto detail = r.error().detail;
   EXPECT_NE(detail.find("invalid_grant"), std::string::npos);
   EXPECT_NE(detail.find("code expired"), std::string::npos);
   EXPECT_EQ(detail.find('\n'), std::string::npos);  // provider text cannot forge log lines
+
+  provider_.set_token_response(401, R"({"error":"invalid_client"})");
+  const auto r1 = exchange(c);
+  ASSERT_FALSE(r1);
+  EXPECT_EQ(r1.error().code, OidcErrc::token_error_response);
+  EXPECT_NE(r1.error().detail.find("invalid_client"), std::string::npos);
 
   provider_.set_token_response(502, "<html>bad gateway</html>");
   const auto r2 = exchange(c);

@@ -8,7 +8,9 @@
 #include <boost/json/object.hpp>
 
 #include <string>
+#include <vector>
 
+#include "crypto/dpop_key.hpp"
 #include "fake_provider.hpp"
 #include "http/message.hpp"
 #include "jose/test_keys.hpp"
@@ -49,12 +51,35 @@ class OidcFixture : public ::testing::Test {
     return OidcClient(io_.get_executor(), settings(auth), clock_.clock());
   }
 
+  // A loaded client with settings.dpop on, signing with dpop_key_.
+  OidcClient ready_dpop_client() {
+    auto s = settings();
+    s.dpop = true;
+    OidcClient c(io_.get_executor(), s, clock_.clock(), dpop_key_);
+    const auto loaded = load(c);
+    EXPECT_TRUE(loaded) << loaded.error().detail;
+    return c;
+  }
+
   Outcome<void> load(OidcClient& c) { return gatehouse::testing::run(io_, c.load_metadata()); }
 
   Outcome<Tokens> exchange(OidcClient& c, std::string code = "the-code",
                            std::string verifier = "the-verifier", std::string nonce = kNonce) {
     return gatehouse::testing::run(
         io_, c.exchange_code(std::move(code), std::move(verifier), std::move(nonce)));
+  }
+
+  Outcome<Tokens> refresh(OidcClient& c, std::string refresh_token = "rt-456",
+                          std::optional<std::string> resource = std::nullopt,
+                          std::string subject = "alice") {
+    return gatehouse::testing::run(
+        io_, c.refresh_tokens(std::move(refresh_token), std::move(resource), std::move(subject)));
+  }
+
+  Outcome<Tokens> client_credentials(OidcClient& c, std::vector<std::string> scopes = {},
+                                     std::optional<std::string> resource = std::nullopt) {
+    return gatehouse::testing::run(io_,
+                                   c.client_credentials(std::move(scopes), std::move(resource)));
   }
 
   // An OidcClient already loaded against the provider.
@@ -80,6 +105,7 @@ class OidcFixture : public ::testing::Test {
   boost::asio::io_context io_;
   TestClock clock_;
   FakeProvider provider_;
+  std::shared_ptr<const crypto::DpopKey> dpop_key_ = crypto::DpopKey::generate(0);
 };
 
 }  // namespace gatehouse::oidc::testing

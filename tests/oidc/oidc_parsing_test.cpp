@@ -114,12 +114,58 @@ TEST(OidcTokenResponse, Checks) {
     EXPECT_EQ(token_response_error(bad), OidcErrc::invalid_token_response) << bad;
 }
 
+TEST(OidcTokenResponse, RulesForEachGrant) {
+  const auto parse = [](std::string_view body, TokenResponseRules rules) {
+    return parse_token_response(body, kNow, rules);
+  };
+  const TokenResponseRules optional{.id_token = IdTokenRule::optional};
+  const TokenResponseRules ignored{.id_token = IdTokenRule::ignored};
+  const TokenResponseRules dpop{.id_token = IdTokenRule::ignored, .binding = TokenBinding::dpop};
+  const auto no_id = parse(R"({"access_token":"a","token_type":"Bearer"})", optional);
+  ASSERT_TRUE(no_id) << no_id.error().detail;
+  EXPECT_TRUE(no_id->id_token.empty());
+  EXPECT_TRUE(parse(R"({"access_token":"a","token_type":"Bearer","id_token":null})", optional));
+  EXPECT_EQ(
+      parse(R"({"access_token":"a","token_type":"Bearer","id_token":""})", optional).error().code,
+      OidcErrc::invalid_token_response);
+  EXPECT_EQ(
+      parse(R"({"access_token":"a","token_type":"Bearer","id_token":7})", optional).error().code,
+      OidcErrc::invalid_token_response);
+  const auto skipped = parse(R"({"access_token":"a","token_type":"bearer","id_token":7})", ignored);
+  ASSERT_TRUE(skipped);
+  EXPECT_TRUE(skipped->id_token.empty());
+  EXPECT_EQ(skipped->token_type, "Bearer");
+
+  const auto bound = parse(R"({"access_token":"a","token_type":"dPoP"})", dpop);
+  ASSERT_TRUE(bound) << bound.error().detail;
+  EXPECT_EQ(bound->token_type, "DPoP");
+  const auto bearer = parse(R"({"access_token":"a","token_type":"Bearer"})", dpop);
+  ASSERT_FALSE(bearer);
+  EXPECT_NE(bearer.error().detail.find("oidc.dpop"), std::string::npos) << bearer.error().detail;
+  EXPECT_FALSE(parse(R"({"access_token":"a"})", dpop));
+  EXPECT_FALSE(parse(R"({"access_token":"a","token_type":"DPoP"})", ignored));
+  // Two access tokens under one name: which one would a second parser use?
+  EXPECT_EQ(token_response_error(
+                R"({"access_token":"a","access_token":"b","token_type":"Bearer","id_token":"i"})"),
+            OidcErrc::invalid_token_response);
+}
+
 TEST(OidcTokenResponse, ErrorResponses) {
   auto e = token_error(400, R"({"error":"invalid_client"})");
   EXPECT_EQ(e.code, OidcErrc::token_error_response);
   EXPECT_NE(e.detail.find("invalid_client"), std::string::npos);
   e = token_error(500, "");
   EXPECT_EQ(e.code, OidcErrc::token_request_failed);
+  EXPECT_EQ(token_error(400, R"({"error":"invalid_grant"})").code, OidcErrc::grant_rejected);
+  EXPECT_EQ(token_error(401, R"({"error":"invalid_client"})").code, OidcErrc::token_error_response);
+  for (const int status : {429, 500, 502, 503, 504})
+    EXPECT_EQ(token_error(status, R"({"error":"invalid_grant"})").code,
+              OidcErrc::token_request_failed)
+        << status;
+  EXPECT_EQ(token_error(400, "<html>").code, OidcErrc::token_request_failed);
+  EXPECT_EQ(oauth_error_code(R"({"error":"use_dpop_nonce"})"), "use_dpop_nonce");
+  EXPECT_FALSE(oauth_error_code(R"({"error":""})"));
+  EXPECT_FALSE(oauth_error_code("not json"));
   EXPECT_EQ(loggable("a\nb\x01", 10), "a?b?");
   EXPECT_EQ(loggable("abcdef", 3), "abc...");
 }

@@ -74,6 +74,26 @@ TEST_F(OidcRejectedIdToken, AlgNone) {
   expect_rejected(jose::testing::join_token(R"({"alg":"none"})", payload, ""), JoseErrc::malformed);
 }
 
+TEST_F(OidcIdTokenTest, ARocaKeyIsLeftOutOfTheProvidersKeys) {
+  const auto& keys = test_keys();
+  const boost::json::object with_roca{
+      {"keys",
+       {jose::testing::rsalib_jwk("tpm-key"), jose::testing::public_jwk(keys.rsa.get(), "rsa-1")}}};
+  provider_.set_jwks({boost::json::serialize(with_roca)});
+  auto c = ready_client();
+  ASSERT_TRUE(c.ready());
+  provider_.set_id_token(sign(claims()));
+  const auto r = exchange(c);
+  EXPECT_TRUE(r) << r.error().detail;
+  // With nothing else to verify with, loading fails rather than every login later.
+  const boost::json::object only_roca{{"keys", {jose::testing::rsalib_jwk("tpm-key")}}};
+  provider_.set_jwks({boost::json::serialize(only_roca)});
+  auto other = client();
+  const auto loaded = load(other);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, OidcErrc::jwks_failed);
+}
+
 TEST_F(OidcIdTokenTest, UnknownKidRefetchesTheRotatedJwks) {
   const auto& keys = test_keys();
   const boost::json::object rotated{
