@@ -40,8 +40,10 @@ NODE_TEST_ENV = GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse GATEHO
 test-node: build
 	@./scripts/install-deps.sh node
 	cd demo/idp && $(NPM_CI)
+	cd demo/api && $(NPM_CI)
 	cd tests/browser && $(NPM_CI)
 	cd demo/idp && npm test
+	cd demo/api && npm test
 	cd tests/integration && $(NODE_TEST_ENV) npm test
 	cd tests/browser && $(NODE_TEST_ENV) npm test
 

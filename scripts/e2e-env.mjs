@@ -1,5 +1,6 @@
-// Starts a throw-away end-to-end environment: the demo IdP (demo/idp/server.mjs) and the
-// gatehouse binary with a generated config, both on free loopback ports, in a fresh temp dir.
+// Starts a throw-away end-to-end environment: the demo IdP (demo/idp/server.mjs), optionally
+// the sample API (demo/api/server.mjs), and the gatehouse binary with a generated config (one or
+// more instances sharing one SQLite file), all on free loopback ports, in a fresh temp dir.
 // Used by tests/integration, tests/browser and scripts/bench-http.mjs.
 //
 //   import { startEnvironment } from '../../scripts/e2e-env.mjs';
@@ -7,8 +8,11 @@
 //   ... env.gatehouseUrl, env.idpUrl ...
 //   await env.stop();
 //
-// Run directly (`node scripts/e2e-env.mjs`) it starts one environment, prints its URLs and
-// waits for Ctrl-C.
+//   const env = await startEnvironment({ api: true, gateways: 2, idpEnv: { IDP_TEST_HOOKS: '1' } });
+//   ... env.apiUrl, env.gateways[1].url, await env.startGateway() ...
+//
+// Run directly (`node scripts/e2e-env.mjs [--api]`) it starts one environment (with the sample
+// API), prints its URLs and waits for Ctrl-C.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -24,6 +28,8 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_BIN = join(REPO_ROOT, 'build/apps/gatehouse/gatehouse');
 export const CLIENT_ID = 'gatehouse-demo';
 export const CLIENT_SECRET = 'dev-secret-change-me';
+/** The sample API's resource indicator: the demo IdP's default resource and the API's audience. */
+export const API_AUDIENCE = 'urn:gatehouse:demo-api';
 
 const READY_TIMEOUT_MS = 20_000;
 const IDP_START_TIMEOUT_MS = 15_000;
@@ -72,11 +78,13 @@ export async function portInUse(port, host = '127.0.0.1') {
 // ---------------------------------------------------------------------------------------------
 // Config
 
-/** Deep-merges `extra` into `base`; a `null` value removes the key. */
+/** Deep-merges `extra` into `base`; a `null` value removes the key. An array (of tables, such
+ *  as `api`) replaces the section as a whole. */
 function merge(base, extra = {}) {
   const out = structuredClone(base);
   for (const [section, values] of Object.entries(extra)) {
     if (values === null) { delete out[section]; continue; }
+    if (Array.isArray(values)) { out[section] = structuredClone(values); continue; }
     out[section] ??= {};
     for (const [key, value] of Object.entries(values)) {
       if (value === null) delete out[section][key];
@@ -86,12 +94,36 @@ function merge(base, extra = {}) {
   return out;
 }
 
-/** TOML for a two-level { section: { key: value } } object. JSON string/array syntax is valid
- *  TOML for the plain values we use (no \/ escapes are produced by JSON.stringify). */
+/** A TOML value: JSON syntax is valid TOML for strings, numbers, booleans and arrays (no \/
+ *  escapes are produced by JSON.stringify); objects become inline tables. */
+function tomlValue(v) {
+  if (Array.isArray(v)) return `[${v.map(tomlValue).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${tomlKey(k)} = ${tomlValue(x)}`).join(', ')} }`;
+  return JSON.stringify(v);
+}
+
+/** A bare key when TOML allows one, else a quoted one (e.g. a claim name like "bff:role"). */
+const tomlKey = (k) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k));
+
+/** TOML for a { section: { key: value } } object; a section holding an array of objects is an
+ *  array of tables (`[[api]]`, one table per element). */
 export function toToml(config) {
-  return Object.entries(config).map(([section, values]) =>
-    `[${section}]\n${Object.entries(values).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n')}\n`,
+  const table = (header, values) => `${header}\n${Object.entries(values).map(([k, v]) => `${tomlKey(k)} = ${tomlValue(v)}`).join('\n')}\n`;
+  return Object.entries(config).map(([section, values]) => (Array.isArray(values)
+    ? values.map((v) => table(`[[${section}]]`, v)).join('\n')
+    : table(`[${section}]`, values)),
   ).join('\n');
+}
+
+/**
+ * The `[[api]]` routes for a sample API at `apiUrl`: `routes` as given (or made by a function of
+ * { apiUrl }), an upstream starting with "/" taken relative to the API, none given meaning the
+ * demo's one route: /api -> ${apiUrl}/api with the user's token for the API's audience.
+ */
+export function apiRoutesFor(apiUrl, routes) {
+  const list = typeof routes === 'function' ? routes({ apiUrl }) : routes
+    ?? [{ path: '/api', upstream: '/api', token: 'user', audience: API_AUDIENCE }];
+  return list.map((r) => ({ ...r, upstream: (r.upstream ?? r.path).startsWith('/') ? `${apiUrl}${r.upstream ?? r.path}` : r.upstream }));
 }
 
 export function baseConfig({ port, idpUrl, tmpDir, repoRoot = REPO_ROOT }) {
@@ -178,6 +210,44 @@ export async function startIdp({ repoRoot = REPO_ROOT, gatehouseOrigins, port = 
   }
 }
 
+/** Starts the sample API for `issuer`; resolves to { url, child, stop } once it prints its ready
+ *  line. `env`: extra API_* variables (API_AUDIENCE, API_DPOP_NONCE, API_ORIGIN...). */
+export async function startApi({ repoRoot = REPO_ROOT, issuer, port = 0, logFile, env = {} }) {
+  const server = join(repoRoot, 'demo/api/server.mjs');
+  if (!existsSync(join(repoRoot, 'demo/api/node_modules/jose'))) {
+    throw new Error(`sample API dependencies missing: run (cd ${join(repoRoot, 'demo/api')} && npm ci)`);
+  }
+  const log = openSync(logFile, 'a');
+  const child = track(spawn(process.execPath, [server], {
+    cwd: join(repoRoot, 'demo/api'),
+    env: { ...process.env, API_PORT: String(port), API_ISSUER: issuer, ...env },
+    stdio: ['ignore', log, log],
+  }));
+  closeSync(log);
+  const deadline = Date.now() + IDP_START_TIMEOUT_MS;
+  for (;;) {
+    const m = /api listening on (\S+)/.exec(existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+    if (m) return { url: m[1], child, stop: () => stopChild(child) };
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`sample API exited (${child.exitCode ?? child.signalCode}) during start-up:\n${tailFile(logFile)}`);
+    }
+    if (Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`sample API did not print its ready line within ${IDP_START_TIMEOUT_MS} ms:\n${tailFile(logFile)}`);
+    }
+    await sleep(50);
+  }
+}
+
+/** A test hook of the demo IdP (needs idpEnv: { IDP_TEST_HOOKS: '1' }), e.g.
+ *  idpTestHook(env.idpUrl, 'GET', '/__test/token-requests'); resolves to the JSON answer. */
+export async function idpTestHook(idpUrl, method, path) {
+  const res = await fetch(`${idpUrl}${path}`, { method, signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${method} ${path} at the IdP answered ${res.status} (IDP_TEST_HOOKS=1 in idpEnv?): ${text.slice(0, 200)}`);
+  return JSON.parse(text);
+}
+
 /** Polls `url` until it answers `status` (or the child dies / the bound passes). */
 export async function waitForStatus(url, { status = 200, timeoutMs = READY_TIMEOUT_MS, child, logFile } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -226,47 +296,100 @@ export async function startGatehouse({ bin = gatehouseBinary(), configPath, url,
 }
 
 /**
- * Starts the IdP and a gateway wired to each other.
+ * Starts the IdP, optionally the sample API, and one or more gateways wired to them.
  *   gatehouseBin  the binary (default $GATEHOUSE_BIN or build/apps/gatehouse/gatehouse)
  *   repoRoot      the checkout (default: this script's repository)
- *   extraConfig   { section: { key: value } } merged over the generated config (null deletes)
- *   idpEnv        extra IDP_* variables
+ *   extraConfig   { section: { key: value } } merged over the generated config (null deletes;
+ *                 an array, e.g. `api: [...]`, replaces that section)
+ *   extraToml     TOML text appended to the generated file as it is (or a function of
+ *                 { apiUrl, idpUrl, gatehouseUrl } returning it), e.g. hand-written [[api]] tables
+ *   idpEnv        extra IDP_* variables (e.g. IDP_TEST_HOOKS: '1', IDP_ACCESS_TOKEN_TTL: '2',
+ *                 IDP_DPOP_NONCE: '1')
  *   idpSigningKey a private JWK (see generateSigningJwk) the IdP signs with instead of a key of
  *                 its own; written to the temp dir and passed as IDP_SIGNING_KEY_FILE
  *   idpUrl        reuse a running IdP instead of starting one (it must know our origin)
- *   port          the gateway's port (default: a free one)
- *   adminPort     the admin listener's port, `[admin] listen` (default: a free one; it only
+ *   api           true, or an object of extra API_* variables: start the sample API (after the
+ *                 IdP, before the gateway) for the IdP's issuer. Adds api.read and api.write to
+ *                 [oidc] scopes (extraConfig can override) and, unless apiRoutes says otherwise,
+ *                 the demo's route: [[api]] path "/api" -> ${apiUrl}/api, token "user", audience
+ *                 urn:gatehouse:demo-api
+ *   apiRoutes     the [[api]] tables: an array (or a function of { apiUrl } returning one); an
+ *                 upstream starting with "/" (or none: the path) is relative to the API; [] = none
+ *   gateways      how many gateway instances to start (default 1); the others listen on ports
+ *                 of their own with the same config, SQLite file, key ring and public_origin,
+ *                 like instances behind one load balancer (the IdP redirects to the first)
+ *   port          the first gateway's port (default: a free one)
+ *   adminPort     its admin listener's port, `[admin] listen` (default: a free one; it only
  *                 opens when a token is configured, e.g. GATEHOUSE_ADMIN_TOKEN in gatehouseEnv)
- *   gatehouseEnv  extra environment variables for the gateway (GATEHOUSE_* from the caller's
+ *   gatehouseEnv  extra environment variables for the gateways (GATEHOUSE_* from the caller's
  *                 shell are never passed on)
  *   readyPath / readyStatus  what "started" means (default GET /readyz == 200)
- * Resolves to { gatehouseUrl, adminUrl, idpUrl, tmpDir, configPath, config, logs, port, gatehouse, idp, stop() }
- * (plus idpSigningKey when given); idpUrl is also the issuer, CLIENT_ID / CLIENT_SECRET the client.
- * On a start-up failure both processes are stopped and the error carries both logs.
+ * Resolves to { gatehouseUrl, adminUrl, idpUrl, apiUrl, tmpDir, configPath, config, logs, port,
+ * gatehouse, idp, api, gateways, startGateway(options), apiStats(), stop() } (plus idpSigningKey
+ * when given); idpUrl is also the issuer, CLIENT_ID / CLIENT_SECRET the client. `gateways` lists
+ * every instance as { url, port, adminUrl, configPath, logFile, gatehouse, stop }, the first being
+ * gatehouseUrl's; startGateway({ port, adminPort, gatehouseEnv, readyPath, readyStatus, config })
+ * starts one more (config: merged over the shared one) and resolves to such an entry.
+ * On a start-up failure every process is stopped and the error carries the logs.
  */
 export async function startEnvironment({
-  gatehouseBin = gatehouseBinary(), repoRoot = REPO_ROOT, extraConfig = {}, idpEnv = {}, idpUrl, idpSigningKey,
+  gatehouseBin = gatehouseBinary(), repoRoot = REPO_ROOT, extraConfig = {}, extraToml = '', idpEnv = {}, idpUrl, idpSigningKey,
+  api = false, apiRoutes, gateways: gatewayCount = 1,
   port, adminPort, gatehouseEnv = {}, readyPath, readyStatus, keepTmp = Boolean(process.env.E2E_KEEP_TMP),
 } = {}) {
   repoRoot = resolve(repoRoot);
   const tmpDir = await mkdtemp(join(tmpdir(), 'gatehouse-e2e-'));
   const logs = { idp: join(tmpDir, 'idp.log'), gatehouse: join(tmpDir, 'gatehouse.log') };
+  if (api) logs.api = join(tmpDir, 'api.log');
   port ??= await freePort();
   adminPort ??= await freePort();
   const gatehouseUrl = `http://127.0.0.1:${port}`;
   let idp;
-  let gatehouse;
+  let apiServer;
+  let apiUrl;
+  const gateways = [];
+  let config;
+  let toml;
   // keep: leave the temp dir (config, logs, database) for a post-mortem.
   const stop = async ({ keep = keepTmp } = {}) => {
+    const gatewayCodes = [];
+    for (const g of [...gateways].reverse()) gatewayCodes.unshift(await g.stop());
     const codes = {
-      gatehouse: gatehouse ? await gatehouse.stop() : undefined,
+      gatehouse: gatewayCodes[0],
+      ...(gateways.length > 1 ? { gateways: gatewayCodes } : {}),
+      ...(apiServer ? { api: await apiServer.stop() } : {}),
       idp: idp ? await idp.stop() : undefined,
     };
     if (!keep) await rm(tmpDir, { recursive: true, force: true });
     return codes;
   };
+  const diagnostics = (lines = 60) => Object.entries(logs)
+    .map(([name, path]) => `--- ${name} log (${path}) ---\n${tailFile(path, lines)}`).join('\n');
+
+  /** One more gateway on the shared config: its own port, admin port, config file and log. */
+  const startGateway = async ({ port: p, adminPort: ap, gatehouseEnv: extraEnv = {}, readyPath: rp = readyPath, readyStatus: rs = readyStatus, config: over = {} } = {}) => {
+    const n = gateways.length + 1;
+    p ??= await freePort();
+    ap ??= await freePort();
+    const name = n === 1 ? 'gatehouse' : `gatehouse-${n}`;
+    const cfg = n === 1 ? config : merge(merge(config, { server: { listen: `127.0.0.1:${p}` }, admin: { listen: `127.0.0.1:${ap}` } }), over);
+    const configPath = join(tmpDir, `${name}.toml`);
+    const logFile = join(tmpDir, `${name}.log`);
+    logs[name] = logFile;
+    // 0600: the file holds the client secret and gatehouse warns about readable secrets.
+    await writeFile(configPath, `${toToml(cfg)}${toml}`, { mode: 0o600 });
+    const url = `http://127.0.0.1:${p}`;
+    const gatehouse = await startGatehouse({
+      bin: gatehouseBin, configPath, url, cwd: tmpDir, logFile, env: { ...gatehouseEnv, ...extraEnv }, readyPath: rp, readyStatus: rs,
+    });
+    const entry = { url, port: p, adminUrl: `http://127.0.0.1:${ap}`, configPath, logFile, gatehouse, stop: gatehouse.stop };
+    gateways.push(entry);
+    return entry;
+  };
+
   try {
     if (idpSigningKey && idpUrl) throw new Error('idpSigningKey needs an IdP of our own, not idpUrl');
+    if (!Number.isInteger(gatewayCount) || gatewayCount < 1) throw new Error(`gateways must be an integer >= 1, got ${gatewayCount}`);
     if (idpSigningKey) {
       const keyFile = join(tmpDir, 'idp-signing-key.json');
       await writeFile(keyFile, JSON.stringify(idpSigningKey), { mode: 0o600 });
@@ -276,23 +399,32 @@ export async function startEnvironment({
       idp = await startIdp({ repoRoot, gatehouseOrigins: [gatehouseUrl], logFile: logs.idp, env: idpEnv });
       idpUrl = idp.url;
     }
+    if (api) {
+      apiServer = await startApi({ repoRoot, issuer: idpUrl, logFile: logs.api, env: api === true ? {} : api });
+      apiUrl = apiServer.url;
+    }
     const admin = { admin: { listen: `127.0.0.1:${adminPort}` } };
-    const config = merge(merge(baseConfig({ port, idpUrl, tmpDir, repoRoot }), admin), extraConfig);
-    const configPath = join(tmpDir, 'gatehouse.toml');
-    // 0600: the file holds the client secret and gatehouse warns about readable secrets.
-    await writeFile(configPath, toToml(config), { mode: 0o600 });
-    gatehouse = await startGatehouse({
-      bin: gatehouseBin, configPath, url: gatehouseUrl, cwd: tmpDir, logFile: logs.gatehouse, env: gatehouseEnv,
-      readyPath, readyStatus,
-    });
+    const base = merge(baseConfig({ port, idpUrl, tmpDir, repoRoot }), admin);
+    if (api) base.oidc.scopes = [...base.oidc.scopes, 'api.read', 'api.write'];
+    const routes = api ? apiRoutesFor(apiUrl, apiRoutes) : [];
+    config = merge(merge(base, routes.length ? { api: routes } : {}), extraConfig);
+    toml = typeof extraToml === 'function' ? extraToml({ apiUrl, idpUrl, gatehouseUrl }) : extraToml;
+    if (toml) toml = `\n${toml}\n`;
+    await startGateway({ port, adminPort });
+    while (gateways.length < gatewayCount) await startGateway();
     return {
-      gatehouseUrl, adminUrl: `http://127.0.0.1:${adminPort}`, idpUrl, tmpDir, configPath, config, logs, port, gatehouse, idp, idpSigningKey, stop,
-      /** Tails of both logs, for failure messages. */
-      diagnostics: (lines = 60) =>
-        `--- gatehouse log (${logs.gatehouse}) ---\n${tailFile(logs.gatehouse, lines)}\n--- idp log (${logs.idp}) ---\n${tailFile(logs.idp, lines)}`,
+      gatehouseUrl, adminUrl: `http://127.0.0.1:${adminPort}`, idpUrl, apiUrl, tmpDir, configPath: gateways[0].configPath, config, logs, port,
+      gatehouse: gateways[0].gatehouse, idp, api: apiServer, gateways, startGateway, idpSigningKey, stop,
+      /** The sample API's counters (GET /api/stats). */
+      apiStats: async () => {
+        if (!apiUrl) throw new Error('no sample API in this environment (startEnvironment({ api: true }))');
+        return (await fetch(`${apiUrl}/api/stats`, { signal: AbortSignal.timeout(5000) })).json();
+      },
+      /** Tails of every log, for failure messages. */
+      diagnostics,
     };
   } catch (err) {
-    const detail = `--- gatehouse log ---\n${tailFile(logs.gatehouse)}\n--- idp log ---\n${tailFile(logs.idp)}`;
+    const detail = diagnostics();
     await stop().catch(() => {});
     err.message += `\n${detail}`;
     throw err;
@@ -300,9 +432,10 @@ export async function startEnvironment({
 }
 
 async function main() {
-  const env = await startEnvironment();
-  console.log(`gatehouse ${env.gatehouseUrl}\nidp       ${env.idpUrl}\nconfig    ${env.configPath}\nlogs      ${env.tmpDir}`);
-  console.log('Ctrl-C stops both.');
+  const withApi = process.argv.includes('--api');
+  const env = await startEnvironment({ api: withApi });
+  console.log(`gatehouse ${env.gatehouseUrl}\nidp       ${env.idpUrl}\n${withApi ? `api       ${env.apiUrl}\n` : ''}config    ${env.configPath}\nlogs      ${env.tmpDir}`);
+  console.log('Ctrl-C stops everything.');
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, async () => {
       console.log(JSON.stringify(await env.stop()));

@@ -5,13 +5,18 @@
 //   node server.mjs            (see ../README.md for every environment variable)
 //
 // It registers one confidential client (gatehouse) and serves its own tiny login page;
-// consent is granted automatically because the client is first-party.
+// consent is granted automatically because the client is first-party. Access tokens for the
+// sample API (demo/api) are JWTs (RFC 9068) with the API's resource indicator as audience, and
+// may be DPoP-bound (RFC 9449).
 
 import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import Provider from 'oidc-provider';
+import { DPOP_ALGS, resourceIndicators } from './api-tokens.mjs';
+import { esc, loginPage, page, readForm } from './pages.mjs';
+import { installTestHooks } from './test-hooks.mjs';
 
 const USERS = new Map([
   ['alice', { password: 'alice', name: 'Alice Example', email: 'alice@example.com' }],
@@ -75,6 +80,20 @@ export function readConfig(env = process.env) {
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${env[name]}"`);
     return n;
   };
+  const flag = (name, fallback) => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    if (v !== '0' && v !== '1') throw new Error(`${name} must be 0 or 1, got "${v}"`);
+    return v === '1';
+  };
+  // IDP_ACCESS_TOKEN_TTL; IDP_TTL_ACCESS_TOKEN is its older name, still accepted.
+  const accessTokenTtl = () => {
+    const [a, b] = [int('IDP_ACCESS_TOKEN_TTL', undefined), int('IDP_TTL_ACCESS_TOKEN', undefined)];
+    if (a !== undefined && b !== undefined && a !== b) {
+      throw new Error(`IDP_ACCESS_TOKEN_TTL (${a}) and its older name IDP_TTL_ACCESS_TOKEN (${b}) disagree: set one`);
+    }
+    return a ?? b ?? 300;
+  };
   const oneOf = (name, allowed, fallback) => {
     const v = env[name] || fallback;
     if (!allowed.includes(v)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
@@ -88,8 +107,20 @@ export function readConfig(env = process.env) {
     const u = new URL(o);
     if (u.origin !== o) throw new Error(`GATEHOUSE_ORIGIN entries must be bare origins, got "${o}"`);
   }
+  // Resource indicators (RFC 8707) the IdP issues JWT access tokens for; the first is the
+  // default for requests without `resource`. Empty: opaque access tokens, as for userinfo.
+  const apiResources = (env.IDP_API_RESOURCES ?? 'urn:gatehouse:demo-api')
+    .split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of apiResources) {
+    if (!URL.canParse(r) || r.includes('#')) throw new Error(`IDP_API_RESOURCES entries must be absolute URIs without a fragment, got "${r}"`);
+  }
+  const host = env.IDP_HOST || '127.0.0.1';
+  const testHooks = flag('IDP_TEST_HOOKS', false);
+  if (testHooks && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    throw new Error(`IDP_TEST_HOOKS=1 only on a loopback IDP_HOST, got "${host}"`);
+  }
   return {
-    host: env.IDP_HOST || '127.0.0.1',
+    host,
     port: int('IDP_PORT', 9090, 0), // 0 = pick a free port (tests)
     issuer: env.IDP_ISSUER || undefined, // default derived from the bound port
     origins,
@@ -98,8 +129,12 @@ export function readConfig(env = process.env) {
     tokenAuth: oneOf('IDP_TOKEN_AUTH', TOKEN_AUTH_METHODS, 'client_secret_basic'),
     signingAlg: signingKey?.alg ?? oneOf('IDP_SIGNING_ALG', Object.keys(SIGNING_ALGS), 'RS256'),
     signingKey, // undefined: a fresh key of signingAlg at every start
+    apiResources,
+    dpopNonce: flag('IDP_DPOP_NONCE', false), // RFC 9449 section 8: demand a server nonce
+    rotateRefreshToken: flag('IDP_ROTATE_REFRESH_TOKEN', true),
+    testHooks,
     ttl: {
-      AccessToken: int('IDP_TTL_ACCESS_TOKEN', 3600),
+      AccessToken: accessTokenTtl(),
       IdToken: int('IDP_TTL_ID_TOKEN', 3600),
       RefreshToken: int('IDP_TTL_REFRESH_TOKEN', 14 * 24 * 3600),
     },
@@ -130,39 +165,6 @@ function devFetch(url, options) {
   return globalThis.fetch(url, options);
 }
 
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function page(title, body, extraHead = '') {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title>${extraHead}
-<style>body{font:16px system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem;color:#222}
-label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}
-button{margin-top:1rem;padding:.5rem 1rem}.error{color:#b00020}small{color:#666}</style>
-</head><body><main>${body}</main></body></html>`;
-}
-
-function loginPage(uid, clientName, error) {
-  return page('Sign in', `<h1>Sign in</h1>
-<p>to <strong>${esc(clientName)}</strong></p>
-${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
-<form method="post" action="/interaction/${esc(uid)}/login" autocomplete="off">
-<label for="login">Username</label><input id="login" name="login" required autofocus>
-<label for="password">Password</label><input id="password" name="password" type="password" required>
-<button type="submit">Sign in</button>
-</form>
-<p><small>Demo users: alice / alice, bob / bob</small></p>`);
-}
-
-async function readForm(req, limit = 16 * 1024) {
-  let body = '';
-  for await (const chunk of req) {
-    body += chunk;
-    if (body.length > limit) throw Object.assign(new Error('body too large'), { status: 413 });
-  }
-  return new URLSearchParams(body);
-}
-
 // First-party client: grant everything it asked for, so the flow never stops at a consent page.
 async function grantAll(provider, details, accountId) {
   const { client_id: clientId, scope } = details.params;
@@ -186,7 +188,7 @@ export function createProvider(config, issuer) {
     client_secret: config.clientSecret,
     client_name: 'gatehouse demo',
     application_type: 'web',
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types: ['code'],
     redirect_uris: origins.map((o) => `${o}/signin-oidc`),
     post_logout_redirect_uris: origins.map((o) => `${o}/signout-callback-oidc`),
@@ -203,6 +205,7 @@ export function createProvider(config, issuer) {
     clientAuthMethods: TOKEN_AUTH_METHODS,
     responseTypes: ['code'],
     pkce: { required: () => true }, // oidc-provider 9 supports S256 only
+    enabledJWA: { dPoPSigningAlgValues: DPOP_ALGS },
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: {
       openid: ['sub'],
@@ -226,8 +229,13 @@ export function createProvider(config, issuer) {
       if (!cl.grantTypeAllowed('refresh_token')) return false;
       return config.strictOfflineAccess ? code.scopes.has('offline_access') : true;
     },
+    // Every use of a refresh token replaces it; presenting a used one again is refused with
+    // invalid_grant and ends the whole grant (reuse detection, OAuth 2.0 Security BCP 4.14).
+    // Without it, oidc-provider's default policy (rotate past 70 % of the lifetime) applies.
+    ...(config.rotateRefreshToken ? { rotateRefreshToken: true } : {}),
     ttl: {
       ...config.ttl,
+      ClientCredentials: config.ttl.AccessToken,
       AuthorizationCode: 60,
       Interaction: 3600,
       Session: 14 * 24 * 3600,
@@ -245,6 +253,12 @@ export function createProvider(config, issuer) {
       revocation: { enabled: true },
       introspection: { enabled: true },
       userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
+      resourceIndicators: resourceIndicators(config),
+      dPoP: {
+        enabled: true,
+        ...(config.dpopNonce ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+      },
       rpInitiatedLogout: {
         enabled: true,
         // A known relying party asked for the logout: confirm automatically (dev convenience), so
@@ -343,7 +357,9 @@ async function interaction(provider, req, res, uid, action) {
 export async function start(config = readConfig()) {
   let provider;
   let providerHandler;
+  let testHooks;
   const server = createServer(async (req, res) => {
+    if (testHooks && await testHooks(req, res)) return undefined;
     const m = /^\/interaction\/([\w-]+)(?:\/(login))?\/?(?:\?.*)?$/.exec(req.url);
     if (!m) return providerHandler(req, res);
     try {
@@ -365,6 +381,7 @@ export async function start(config = readConfig()) {
   const { port } = server.address();
   const issuer = config.issuer ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   provider = createProvider(config, issuer);
+  if (config.testHooks) testHooks = installTestHooks(provider);
   providerHandler = provider.callback();
 
   const close = () => new Promise((resolve) => {
@@ -385,6 +402,8 @@ async function main() {
   const idp = await start(config);
   console.log(`idp client ${config.clientId} (${config.tokenAuth}, ${config.signingAlg}) for ${config.origins.join(', ')}`);
   if (config.signingKey) console.log(`idp signing key ${config.signingKey.kid} (${config.signingKey.alg}) from IDP_SIGNING_KEY_FILE`);
+  console.log(`idp access tokens: ${config.apiResources.length ? `JWT for ${config.apiResources.join(', ')}` : 'opaque'}, ${config.ttl.AccessToken} s; DPoP nonce ${config.dpopNonce ? 'required' : 'off'}; refresh tokens ${config.rotateRefreshToken ? 'rotate on every use' : 'rotate past 70 % of their lifetime'}`);
+  if (config.testHooks) console.log('idp test hooks on at /__test/ (IDP_TEST_HOOKS=1): never in the demo');
   console.log(`idp listening on ${idp.issuer}`);
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM']) {

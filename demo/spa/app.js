@@ -104,6 +104,36 @@ $('end-others').addEventListener('click', async () => {
   loadSessions();
 });
 
+// "Call the API": the gateway adds the access token (and a DPoP proof when configured) on the
+// way to the sample API, which answers with what it saw in that token.
+async function callApi() {
+  const button = $('call-api');
+  button.disabled = true;
+  $('api-status').textContent = 'Calling GET /api/hello…';
+  try {
+    const res = await fetch('/api/hello', { headers: { 'X-CSRF': '1' }, credentials: 'same-origin' });
+    if (!res.ok) {
+      $('api-result').hidden = true;
+      $('api-status').textContent = `GET /api/hello answered ${res.status}${res.status === 401 ? ' (signed out, or no token for the API)' : ''}.`;
+      return;
+    }
+    const body = await res.json();
+    $('api-sub').textContent = String(body.sub ?? '');
+    $('api-scope').textContent = String(body.scope || '(none)');
+    $('api-dpop').textContent = body.dpop ? 'yes' : 'no';
+    $('api-expires').textContent = body.token_expires_at ? new Date(body.token_expires_at).toLocaleString() : 'unknown';
+    $('api-result').hidden = false;
+    $('api-status').textContent = 'The API accepted the token.';
+  } catch (err) {
+    $('api-result').hidden = true;
+    $('api-status').textContent = `Could not call the API: ${err.message}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$('call-api').addEventListener('click', callApi);
+
 async function loadUser() {
   try {
     // X-CSRF marks this as a script call: the gateway rejects /bff/* calls without it, which a

@@ -136,7 +136,7 @@ describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
   const bin = gatehouseBinary();
   before(async () => {
     if (base || !existsSync(bin)) return;
-    env = await startEnvironment({ gatehouseBin: bin });
+    env = await startEnvironment({ gatehouseBin: bin, api: true });
     base = env.gatehouseUrl;
   });
   after(async () => { await env?.stop(); });
@@ -159,7 +159,8 @@ describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
     }
   });
 
-  browserTest('log in as alice, read claims, check the cookie, log out', () => loginAndLogout(base));
+  browserTest('log in as alice, read claims, check the cookie, call the API through the gateway, log out',
+    () => loginAndLogout(base, { api: Boolean(env) }));
 
   browserTest('"your sessions" panel: one browser ends another browser\'s session',
     () => endAnotherBrowsersSession(base));
@@ -245,7 +246,7 @@ async function endAnotherBrowsersSession(base) {
 }
 
 /** The real login through the IdP's form, the cookie checks and the logout, in chromium. */
-async function loginAndLogout(base) {
+async function loginAndLogout(base, { api = false } = {}) {
   const https = new URL(base).protocol === 'https:';
   // Self-signed development certificates are expected on https.
   const browser = await launch({ ignoreHTTPSErrors: https });
@@ -267,6 +268,14 @@ async function loginAndLogout(base) {
     assert.ok(claims.name, `name claim in ${JSON.stringify(claims)}`);
     assert.equal(await page.locator('#user-name').textContent(), claims.name);
     assert.ok(claims['bff:logout_url'], 'bff:logout_url claim');
+
+    if (api) {
+      // The SPA's button: the gateway attaches the user's token on the way to the sample API.
+      await page.locator('#call-api').click();
+      await page.locator('#api-result').waitFor({ state: 'visible' });
+      assert.equal(await page.locator('#api-sub').textContent(), claims.sub);
+      assert.match(await page.locator('#api-scope').textContent(), /api\.read/);
+    }
 
     // The IdP shares the host (cookies ignore ports), so leave its idp_* cookies out.
     const wanted = process.env.GATEHOUSE_COOKIE_NAME;
