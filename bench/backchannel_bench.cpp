@@ -125,11 +125,12 @@ struct Provider {
   }
 };
 
-// The gateway's objects over one populated database: the session store, the replay store (a
-// second store on the same file, as the gateway builds it), the ticket store and the endpoints.
+// The gateway's objects over one populated database: the session store, the replay store (its
+// partition of the same engine, as the gateway builds it), the ticket store and the endpoints.
 struct Gateway {
   std::string path;
-  std::shared_ptr<SqliteUserSessionStore> store, replay_store;
+  std::shared_ptr<SqliteUserSessionStore> store;
+  std::shared_ptr<UserSessionStore> replay_store;
   std::shared_ptr<const crypto::KeyRing> keys =
       std::make_shared<crypto::KeyRing>(crypto::KeyRing::generate());
   std::shared_ptr<tickets::TicketStore> ticket_store;
@@ -140,8 +141,7 @@ struct Gateway {
     store = std::make_shared<SqliteUserSessionStore>(
         SqliteUserSessionStoreOptions{.path = path, .partition = partition});
     // One engine for both partitions, as the gateway has it.
-    replay_store = std::dynamic_pointer_cast<SqliteUserSessionStore>(
-        store->open_partition(tickets::replay_partition(partition)));
+    replay_store = store->open_partition(tickets::replay_partition(partition));
     ticket_store =
         std::make_shared<tickets::TicketStore>(store, keys, tickets::TicketStoreOptions{});
     replay = std::make_shared<tickets::ReplayCache>(replay_store);

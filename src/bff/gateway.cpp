@@ -2,9 +2,13 @@
 
 #include "admin/admin_api.hpp"
 #include "bff/bff_endpoints.hpp"
+#include "bff/cookies.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "proxy/api_proxy.hpp"
+#include "proxy/token_manager.hpp"
 #include "stores/configured_store.hpp"
+#include "tickets/lease_store.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -27,6 +31,7 @@ oidc::ClientSettings oidc_settings(const config::Config& c) {
   s.token_auth = c.oidc.token_auth;
   s.redirect_uri = c.server.redirect_uri();
   s.clock_skew = std::chrono::duration_cast<std::chrono::seconds>(c.oidc.clock_skew);
+  s.dpop = c.oidc.dpop;
   return s;
 }
 
@@ -34,6 +39,8 @@ http::ServerOptions server_options(const config::Config& c) {
   http::ServerOptions o;
   o.listen = {c.server.listen};
   o.max_body_bytes = c.server.max_body;
+  for (const auto& route : c.api)
+    o.max_streamed_body_bytes = std::max(o.max_streamed_body_bytes, route.max_body.value_or(0));
   o.read_timeout = c.server.read_timeout;
   o.idle_timeout = c.server.idle_timeout;
   if (c.server.tls_cert && c.server.tls_key)
@@ -70,6 +77,28 @@ boost::asio::awaitable<StoreResult<std::size_t>> end_and_revoke(
   co_return ended->count;
 }
 
+// The [[api]] routes: the proxy, and the token manager that refreshes single-flight through
+// leases in their own partition of the session store.
+std::unique_ptr<proxy::ApiProxy> make_api_proxy(const config::Config& c,
+                                                const CookiePolicy& cookies,
+                                                std::shared_ptr<tickets::TicketStore> ticket_store,
+                                                std::shared_ptr<oidc::OidcClient> oidc,
+                                                std::shared_ptr<UserSessionStore> lease_store) {
+  auto tokens = std::make_shared<proxy::TokenManager>(
+      std::move(oidc), ticket_store, std::make_shared<tickets::LeaseStore>(std::move(lease_store)),
+      proxy::TokenManagerOptions{.refresh_margin = c.oidc.refresh_margin});
+  proxy::ApiProxyOptions options{
+      .public_origin = c.server.public_origin,
+      .session_cookie = c.session.cookie_name,
+      .clear_session_cookie = clear_cookie(cookies, cookies.session_name)};
+  try {
+    return std::make_unique<proxy::ApiProxy>(c.api, std::move(options), std::move(ticket_store),
+                                             std::move(tokens));
+  } catch (const std::exception& e) {
+    throw StartupError(e.what());
+  }
+}
+
 }  // namespace
 
 struct Gateway::Impl {
@@ -80,10 +109,12 @@ struct Gateway::Impl {
   std::shared_ptr<tickets::TicketStore> ticket_store;
   std::shared_ptr<oidc::OidcClient> oidc;
   std::shared_ptr<BffEndpoints> endpoints;
-  std::unique_ptr<UserSessionCleanupService> cleanup;
-  // Back-channel logout jtis, in a partition of their own with its own expiry cleanup.
+  // Sessions, then the partitions beside them (back-channel logout jtis, refresh leases), each
+  // with its own expiry cleanup.
+  std::vector<std::unique_ptr<UserSessionCleanupService>> cleanups;
   std::shared_ptr<UserSessionStore> replay_store;
-  std::unique_ptr<UserSessionCleanupService> replay_cleanup;
+  std::shared_ptr<UserSessionStore> lease_store;
+  std::unique_ptr<proxy::ApiProxy> api;  // null without [[api]] routes
   std::shared_ptr<TokenRevoker> revoker;
   std::unique_ptr<http::StaticSite> static_site;  // null without frontend.static_dir
   std::unique_ptr<http::Server> server;
@@ -133,6 +164,7 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   try {
     i.services = builder.build();
     i.replay_store = i.services.store_for_partition(tickets::replay_partition(c.session.partition));
+    i.lease_store = i.services.store_for_partition(tickets::lease_partition(c.session.partition));
   } catch (const std::exception& e) {
     throw StartupError(std::string("session store: ") + e.what());
   }
@@ -140,7 +172,12 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
       i.services.store, i.keys,
       tickets::TicketStoreOptions{c.session.idle_timeout, c.session.max_lifetime,
                                   c.session.renew_after});
-  i.oidc = std::make_shared<oidc::OidcClient>(i.io.get_executor(), oidc_settings(c));
+  try {
+    i.oidc = std::make_shared<oidc::OidcClient>(i.io.get_executor(), oidc_settings(c), Clock{},
+                                                c.oidc.dpop ? i.keys->dpop_key() : nullptr);
+  } catch (const std::invalid_argument& e) {
+    throw StartupError(e.what());
+  }
   const bool https = c.server.public_origin.starts_with("https://");
   CookiePolicy cookies{c.session.cookie_name, c.session.cookie_host_prefixed() || https,
                        c.session.same_site == config::SameSite::strict ? "Strict" : "Lax"};
@@ -152,19 +189,26 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   endpoint_options.revoker = i.revoker;
   i.endpoints =
       std::make_shared<BffEndpoints>(std::move(endpoint_options), i.ticket_store, i.oidc, i.keys);
-  if (i.services.cleanup)
-    i.cleanup = std::make_unique<UserSessionCleanupService>(i.io.get_executor(), i.services.cleanup,
-                                                            i.services.cleanup_options);
-  if (auto replay_cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(i.replay_store);
-      replay_cleanup && replay_cleanup != i.services.cleanup)
-    i.replay_cleanup = std::make_unique<UserSessionCleanupService>(
-        i.io.get_executor(), replay_cleanup, i.services.cleanup_options);
+  for (const auto& store : {i.services.store, i.replay_store, i.lease_store})
+    if (auto cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(store))
+      i.cleanups.push_back(std::make_unique<UserSessionCleanupService>(
+          i.io.get_executor(), std::move(cleanup), i.services.cleanup_options));
+  if (!c.api.empty()) i.api = make_api_proxy(c, cookies, i.ticket_store, i.oidc, i.lease_store);
   if (c.frontend.static_dir)
     i.static_site = std::make_unique<http::StaticSite>(
         *c.frontend.static_dir, http::StaticOptions{.spa_fallback = c.frontend.spa_fallback});
-  i.server = std::make_unique<http::Server>(
-      i.io.get_executor(), server_options(c),
-      [impl = impl_.get()](http::Request& r) { return impl->serve(r); });
+  auto handler = [impl = impl_.get()](http::Request& r) { return impl->serve(r); };
+  if (i.api)
+    i.server = std::make_unique<http::Server>(
+        i.io.get_executor(), server_options(c), std::move(handler),
+        http::StreamingRoute{
+            [api = i.api.get()](const http::Request& head) { return api->wants(head); },
+            [api = i.api.get()](http::Request& head, http::Exchange& exchange) {
+              return api->handle(head, exchange);
+            }});
+  else
+    i.server =
+        std::make_unique<http::Server>(i.io.get_executor(), server_options(c), std::move(handler));
   try {
     i.server->listen();
   } catch (const std::exception& e) {
@@ -198,8 +242,7 @@ int Gateway::run() {
   auto& i = *impl_;
   i.server->start();
   if (i.admin_server) i.admin_server->start();
-  if (i.cleanup) i.cleanup->start();
-  if (i.replay_cleanup) i.replay_cleanup->start();
+  for (auto& cleanup : i.cleanups) cleanup->start();
   boost::asio::co_spawn(i.io, i.load_provider(), boost::asio::detached);
   spdlog::info("gatehouse listening on {} (public origin {})", i.config.server.listen,
                i.config.server.public_origin);
@@ -213,8 +256,7 @@ int Gateway::run() {
     if (ec) return;
     spdlog::info("signal {}: finishing in-flight requests", signal);
     i.stopping = true;
-    if (i.cleanup) i.cleanup->stop();
-    if (i.replay_cleanup) i.replay_cleanup->stop();
+    for (auto& cleanup : i.cleanups) cleanup->stop();
     auto drain = [&i]() -> boost::asio::awaitable<void> {
       if (i.admin_server) co_await i.admin_server->shutdown(std::chrono::seconds(10));
       co_await i.server->shutdown(std::chrono::seconds(10));

@@ -66,6 +66,8 @@ const std::vector<RouteKey>& route_keys() {
       make_key(
           "response_timeout", Kind::duration,
           [](ApiRoute& r, Value v) { r.response_timeout = take<std::chrono::milliseconds>(v); }),
+      make_key("max_body", Kind::size,
+               [](ApiRoute& r, Value v) { r.max_body = take<std::uint64_t>(v); }),
   };
   return keys;
 }

@@ -114,6 +114,8 @@ struct ApiRoute {
   std::chrono::milliseconds connect_timeout = std::chrono::seconds{2};
   // Until the upstream's response headers; 504 after.
   std::chrono::milliseconds response_timeout = std::chrono::seconds{30};
+  // Request bodies streamed to this route (uploads) may be this large; unset: server.max_body.
+  std::optional<std::uint64_t> max_body;
 };
 
 // The operators' HTTP API (list, revoke, cleanup). Not started without a token.

@@ -48,6 +48,8 @@ std::string route_table(const ApiRoute& route) {
   out += std::string("websocket = ") + (route.websocket ? "true" : "false") + "\n";
   out += "connect_timeout = " + duration(route.connect_timeout) + "\n";
   out += "response_timeout = " + duration(route.response_timeout) + "\n";
+  out += route.max_body ? "max_body = " + toml_string(format_size(*route.max_body)) + "\n"
+                        : "# max_body is not set (server.max_body)\n";
   return out;
 }
 

@@ -189,6 +189,8 @@ void validate_api_routes(const Config& config, Diagnostics& d) {
     check_token_settings(route, i, d);
     check_timeout(i, "connect_timeout", route.connect_timeout, d);
     check_timeout(i, "response_timeout", route.response_timeout, d);
+    if (route.max_body && *route.max_body == 0)
+      d.error("api[" + std::to_string(i) + "].max_body", "must be larger than zero");
   }
 }
 

@@ -79,9 +79,11 @@ asio::awaitable<ExchangeEnd> call_stream_handler(const StreamHandler& handler, R
     spdlog::info("http stream handler for {} {} cancelled by shutdown", request.method,
                  request.path);
   else
-    spdlog::error("http stream handler failed on {} {}: {}", request.method, request.path,
-                  failure);
-  if (!exchange.head_written()) co_await exchange.respond(text(500, "internal server error\n"));
+    spdlog::error("http stream handler failed on {} {}: {}", request.method, request.path, failure);
+  if (!exchange.head_written()) {
+    auto answer = text(500, "internal server error\n");
+    co_await exchange.respond(std::move(answer));
+  }
   co_return ExchangeEnd{};
 }
 
@@ -122,7 +124,8 @@ asio::awaitable<bool> read_head(Stream& stream, beast::flat_buffer& buffer, Requ
     if (step.done) co_return true;
     const std::size_t room = std::min(kReadChunk, buffer.max_size() - buffer.size());
     if (room == 0) {  // the header limit is below the buffer's size, so this is only a guard
-      co_await refuse(stream, buffer, options, RequestError{431, "request header too large"});
+      RequestError too_large{431, "request header too large"};
+      co_await refuse(stream, buffer, options, std::move(too_large));
       co_return false;
     }
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(room), kAwait);
@@ -137,7 +140,10 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
   const auto& options = s.options;
   auto& tcp_layer = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer(options.max_header_bytes + kReadChunk);
-  const ParseLimits limits{options.max_header_bytes, options.max_body_bytes};
+  // Heads are parsed against the larger limit; the one that applies is set once routed.
+  const ParseLimits limits{
+      options.max_header_bytes,
+      std::max<std::size_t>(options.max_body_bytes, options.max_streamed_body_bytes)};
   for (bool first = true;; first = false) {
     slot.idle = true;
     if (s.stopping) co_return;
@@ -161,6 +167,12 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
       const auto end = co_await call_stream_handler(s.streaming->handle, request, exchange);
       if (!end.reusable || s.stopping) co_return;
       continue;
+    }
+    parser.body_limit(options.max_body_bytes);
+    if (auto length = parser.content_length(); length && *length > options.max_body_bytes) {
+      RequestError too_large{413, "request body too large"};
+      co_await refuse(stream, buffer, options, std::move(too_large));
+      co_return;
     }
     if (!parser.is_done()) {
       if (parser.get().version() == 11 &&

@@ -36,6 +36,9 @@ class Exchange {
   virtual ~Exchange() = default;
 
   virtual const BodyFraming& body_framing() const = 0;
+  // The largest body read_body may deliver (before the first read_body; the server's own
+  // limit for streamed bodies still applies above it).
+  virtual void limit_body(std::uint64_t max_bytes) = 0;
   // The next bytes of the request body into `buffer`; 0 once the body is complete. Errors:
   // message_size (more than the server's max_body: answer 413), timed_out, or the connection's.
   virtual boost::asio::awaitable<boost::system::result<std::size_t>> read_body(

@@ -33,11 +33,14 @@ struct ServerOptions {
   std::vector<std::string> listen{"127.0.0.1:8080"};  // see listen_address.hpp
   std::size_t max_header_bytes = 16 * 1024;           // larger heads get 431
   std::size_t max_body_bytes = 1024 * 1024;           // larger bodies get 413
-  std::chrono::milliseconds read_timeout{15'000};     // TLS handshake, a request head, a body
-  std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
-  std::chrono::milliseconds write_timeout{30'000};    // writing one response
-  std::size_t max_connections = 10'000;               // further connections are closed at once
-  std::optional<TlsFiles> tls;                        // serve HTTPS when set
+  // Bodies a streaming route may take (it sets its own limit with Exchange::limit_body, up to
+  // this); 0: max_body_bytes. Bodies the server reads itself never exceed max_body_bytes.
+  std::uint64_t max_streamed_body_bytes = 0;
+  std::chrono::milliseconds read_timeout{15'000};   // TLS handshake, a request head, a body
+  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30'000};  // writing one response
+  std::size_t max_connections = 10'000;             // further connections are closed at once
+  std::optional<TlsFiles> tls;                      // serve HTTPS when set
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;

@@ -105,30 +105,36 @@ UpstreamPool& ApiProxy::pool_for(const ProxyRoute& route) {
 boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchange& exchange) {
   auto match = routes_.match(head.target);
   if (!match) {
-    co_await exchange.respond(refusal(404, "no such API"));
+    auto answer = refusal(404, "no such API");
+    co_await exchange.respond(std::move(answer));
     co_return;
   }
   const auto& route = *match->route;
   const auto& rc = route.config;
+  exchange.limit_body(rc.max_body.value_or(options_.max_body));
   if (has_dot_segment(
           std::string_view(head.path).substr(std::min(head.path.size(), rc.path.size())))) {
-    co_await exchange.respond(refusal(400, "a . or .. path segment cannot be forwarded"));
+    auto answer = refusal(400, "a . or .. path segment cannot be forwarded");
+    co_await exchange.respond(std::move(answer));
     co_return;
   }
 
   const bool upgrade = is_websocket_upgrade(head);
   if (upgrade) {
     if (!rc.websocket || head.method != "GET") {
-      co_await exchange.respond(refusal(400, "WebSocket is not enabled for this API"));
+      auto answer = refusal(400, "WebSocket is not enabled for this API");
+      co_await exchange.respond(std::move(answer));
       co_return;
     }
     // A browser cannot add X-CSRF to a handshake; it always sends its page's Origin.
     if (head.header_count("Origin") != 1 || head.header("Origin") != options_.public_origin) {
-      co_await exchange.respond(refusal(403, "WebSocket handshake from a foreign or no Origin"));
+      auto answer = refusal(403, "WebSocket handshake from a foreign or no Origin");
+      co_await exchange.respond(std::move(answer));
       co_return;
     }
   } else if (rc.csrf && !has_csrf_header(head)) {
-    co_await exchange.respond(refusal(401, "missing X-CSRF: 1 header"));
+    auto answer = refusal(401, "missing X-CSRF: 1 header");
+    co_await exchange.respond(std::move(answer));
     co_return;
   }
 
@@ -153,12 +159,14 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
     return r;
   };
   if (!session && (rc.token == TokenMode::user || !rc.require_claims.empty())) {
-    co_await exchange.respond(not_signed_in());
+    auto answer = not_signed_in();
+    co_await exchange.respond(std::move(answer));
     co_return;
   }
   for (const auto& want : rc.require_claims) {
     if (!claim_satisfied(session->ticket.claims, want)) {
-      co_await exchange.respond(refusal(403, "the session lacks a claim this API requires"));
+      auto answer = refusal(403, "the session lacks a claim this API requires");
+      co_await exchange.respond(std::move(answer));
       co_return;
     }
   }
@@ -203,8 +211,17 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
                     .write_timeout = options_.write_timeout};
   if (credential) {
     up.headers.emplace_back("Authorization", credential->credential->authorization);
-    if (credential->credential->dpop_proof)
+    if (credential->credential->dpop_proof) {
       up.headers.emplace_back("DPoP", *credential->credential->dpop_proof);
+      up.on_dpop_nonce = [tokens = tokens_, origin = route.upstream.origin](std::string nonce) {
+        tokens->remember_nonce(origin, std::move(nonce));
+      };
+      const auto& authorization = credential->credential->authorization;
+      up.dpop_retry = [tokens = tokens_, call,
+                       token = authorization.substr(authorization.find(' ') + 1)] {
+        return tokens->dpop_proof(call, token);
+      };
+    }
   }
   // X-Forwarded-For grows by the browser's address; proto and host are the public origin's.
   std::string forwarded_for;

@@ -24,11 +24,12 @@ namespace gatehouse::proxy {
 class UpstreamPool;
 
 struct ApiProxyOptions {
-  std::string public_origin;      // "https://app.example.com": X-Forwarded-Proto/Host, Origin
-  std::string session_cookie;     // the gateway's session cookie name
+  std::string public_origin;         // "https://app.example.com": X-Forwarded-Proto/Host, Origin
+  std::string session_cookie;        // the gateway's session cookie name
   std::string clear_session_cookie;  // the Set-Cookie value that clears it
   std::chrono::milliseconds write_timeout{30'000};
-  std::optional<std::string> ca_file;  // extra CA for https upstreams (tests)
+  std::uint64_t max_body = 1024 * 1024;  // server.max_body: for routes without their own
+  std::optional<std::string> ca_file;    // extra CA for https upstreams (tests)
 };
 
 class ApiProxy {

@@ -40,6 +40,7 @@ struct Attempt {
   ForwardOutcome outcome = ForwardOutcome::broken;
   bool retry = false;
   bool reusable = false;
+  bool nonce_retry = false;  // the upstream asked for a DPoP nonce: send again with a new proof
 };
 
 std::string describe(const ForwardRequest& r) {
@@ -76,8 +77,8 @@ class Attempting {
       message.body().data = nullptr;
       message.body().more = false;
       bhttp::request_serializer<bhttp::buffer_body> serializer(message);
-      auto written = co_await within(request_.write_timeout,
-                                     bhttp::async_write(stream_, serializer, kAwait));
+      auto written =
+          co_await within(request_.write_timeout, bhttp::async_write(stream_, serializer, kAwait));
       if (!written || std::get<0>(*written))
         co_return co_await unreachable("sending the request", !written, true);
     } else if (auto refused = co_await send_with_body(message)) {
@@ -100,7 +101,8 @@ class Attempting {
       auto got = co_await client_.read_body(chunk);
       if (!got) {
         if (got.error() == boost::system::errc::message_size) {
-          co_await client_.respond(problem_response(413, "request body too large"));
+          auto answer = problem_response(413, "request body too large");
+          co_await client_.respond(std::move(answer));
           co_return Attempt{ForwardOutcome::request_refused};
         }
         co_return Attempt{ForwardOutcome::client_gone};
@@ -109,8 +111,8 @@ class Attempting {
       body.data = *got ? chunk.data() : nullptr;
       body.size = *got;
       body.more = *got != 0;
-      auto sent = co_await within(request_.write_timeout,
-                                  bhttp::async_write(stream_, serializer, kAwait));
+      auto sent =
+          co_await within(request_.write_timeout, bhttp::async_write(stream_, serializer, kAwait));
       const auto ec = sent ? std::get<0>(*sent) : boost::system::error_code{};
       if (!sent || (ec && ec != bhttp::error::need_buffer))
         co_return co_await unreachable("sending the request body", !sent, false);
@@ -130,7 +132,8 @@ class Attempting {
       if (!read) {
         spdlog::warn("proxy {}: no response within {} ms", describe(request_),
                      request_.route->config.response_timeout.count());
-        co_await client_.respond(problem_response(504, "the API did not answer in time"));
+        auto answer = problem_response(504, "the API did not answer in time");
+        co_await client_.respond(std::move(answer));
         co_return Attempt{ForwardOutcome::upstream_timeout};
       }
       if (read->index() == 1) co_return Attempt{ForwardOutcome::client_gone};
@@ -157,6 +160,15 @@ class Attempting {
     const int status = static_cast<int>(head.result_int());
     http::Fields upstream_headers;
     for (const auto& f : head) upstream_headers.emplace_back(f.name_string(), f.value());
+    bool got_nonce = false;
+    if (request_.on_dpop_nonce)
+      if (auto nonce = head.find("DPoP-Nonce"); nonce != head.end()) {
+        request_.on_dpop_nonce(std::string(nonce->value()));
+        got_nonce = true;
+      }
+    if (status == 401 && got_nonce && request_.dpop_retry && !client_.body_framing().has_body &&
+        head[bhttp::field::www_authenticate].find("use_dpop_nonce") != beast::string_view::npos)
+      co_return Attempt{ForwardOutcome::upstream_unreachable, false, false, true};
     auto filtered = browser_response_headers(upstream_headers, status);
     if (filtered.dropped_cookies > 0)
       spdlog::info("proxy {}: dropped {} Set-Cookie header(s) from the upstream's answer",
@@ -187,7 +199,8 @@ class Attempting {
         co_return Attempt{ForwardOutcome::broken};
       }
       const std::size_t n = chunk.size() - body.size;
-      if (n > 0 && !co_await client_.write_body({chunk.data(), n}))
+      const std::string_view piece(chunk.data(), n);
+      if (n > 0 && !co_await client_.write_body(piece))
         co_return Attempt{ForwardOutcome::client_gone};
     }
     if (!co_await client_.finish()) co_return Attempt{ForwardOutcome::client_gone};
@@ -211,25 +224,28 @@ class Attempting {
     auto& pending = connection_.buffer;
     if (pending.size() > 0) {
       const auto data = pending.data();
-      if (!co_await client_.write_raw({static_cast<const char*>(data.data()), data.size()}))
-        co_return;
+      const std::string_view early(static_cast<const char*>(data.data()), data.size());
+      if (!co_await client_.write_raw(early)) co_return;
       pending.consume(pending.size());
     }
     std::vector<char> chunk(kChunk);
     for (;;) {
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(chunk), kAwait);
       if (ec || n == 0) co_return;
-      if (!co_await client_.write_raw({chunk.data(), n})) co_return;
+      const std::string_view piece(chunk.data(), n);
+      if (!co_await client_.write_raw(piece)) co_return;
     }
   }
 
   // Nothing usable came back: 502 when the browser has no answer yet.
   asio::awaitable<Attempt> unreachable(const char* step, bool timed_out, bool may_retry) {
-    if (may_retry && connection_.reused) co_return Attempt{ForwardOutcome::upstream_unreachable, true};
+    if (may_retry && connection_.reused)
+      co_return Attempt{ForwardOutcome::upstream_unreachable, true};
     spdlog::warn("proxy {}: upstream failed while {}{}", describe(request_), step,
                  timed_out ? " (timed out)" : "");
     if (client_.head_written()) co_return Attempt{ForwardOutcome::broken};
-    co_await client_.respond(problem_response(502, "the API is not reachable"));
+    auto answer = problem_response(502, "the API is not reachable");
+    co_await client_.respond(std::move(answer));
     co_return Attempt{ForwardOutcome::upstream_unreachable};
   }
 
@@ -287,12 +303,18 @@ asio::awaitable<ForwardOutcome> forward(UpstreamPool& pool, ForwardRequest reque
     auto connection =
         co_await pool.acquire(executor, request.route->config.connect_timeout, round > 0);
     if (!connection) {
-      spdlog::warn("proxy {}: cannot connect: {}", describe(request),
-                   connection.error().message());
-      co_await client.respond(problem_response(502, "the API is not reachable"));
+      spdlog::warn("proxy {}: cannot connect: {}", describe(request), connection.error().message());
+      auto answer = problem_response(502, "the API is not reachable");
+      co_await client.respond(std::move(answer));
       co_return ForwardOutcome::upstream_unreachable;
     }
     auto result = co_await attempt(**connection, request, client);
+    if (result.nonce_retry && round == 0) {
+      for (auto& [name, value] : request.headers)
+        if (http::iequals(name, "DPoP")) value = request.dpop_retry();
+      request.dpop_retry = nullptr;  // once
+      continue;
+    }
     if (result.retry && round == 0) {
       spdlog::debug("proxy {}: a kept-alive connection was closed; retrying on a new one",
                     describe(request));

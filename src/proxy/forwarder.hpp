@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace gatehouse::proxy {
@@ -23,15 +24,19 @@ struct ForwardRequest {
   http::Fields headers;  // everything but Host and the framing headers
   bool websocket = false;
   std::chrono::milliseconds write_timeout{30'000};  // each chunk sent upstream
+  std::function<void(std::string)> on_dpop_nonce;   // the answer's DPoP-Nonce, when it has one
+  // A new DPoP header once the nonce is remembered: a bodyless call the upstream refused with
+  // use_dpop_nonce (RFC 9449 9) is sent once more with it, instead of passing the 401 on.
+  std::function<std::string()> dpop_retry;
 };
 
 enum class ForwardOutcome {
-  completed,            // the upstream's answer reached the browser whole
+  completed,             // the upstream's answer reached the browser whole
   upstream_unreachable,  // 502 answered (connect, TLS, or no response head)
-  upstream_timeout,     // 504 answered (no response head within response_timeout)
-  request_refused,      // the browser's body broke a limit (413) or could not be read
-  client_gone,          // the browser went away; the upstream request was abandoned
-  broken,               // failed midway (after the answer began): the connection is closed
+  upstream_timeout,      // 504 answered (no response head within response_timeout)
+  request_refused,       // the browser's body broke a limit (413) or could not be read
+  client_gone,           // the browser went away; the upstream request was abandoned
+  broken,                // failed midway (after the answer began): the connection is closed
 };
 
 const char* to_string(ForwardOutcome outcome);

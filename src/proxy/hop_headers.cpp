@@ -12,8 +12,8 @@ namespace {
 using http::iequals;
 
 constexpr std::array<std::string_view, 9> kHopByHop{
-    "connection", "proxy-connection",    "keep-alive",         "te",     "transfer-encoding",
-    "upgrade",    "trailer",             "proxy-authenticate", "proxy-authorization"};
+    "connection", "proxy-connection",   "keep-alive",         "te", "transfer-encoding", "upgrade",
+    "trailer",    "proxy-authenticate", "proxy-authorization"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -33,9 +33,8 @@ bool any_of_names(std::string_view name, std::initializer_list<std::string_view>
 }
 
 bool is_hex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace
@@ -69,9 +68,9 @@ http::Fields upstream_request_headers(const http::Fields& browser,
   out.reserve(browser.size());
   for (const auto& [name, value] : browser) {
     if (is_hop_by_hop(name, listed)) continue;
-    if (any_of_names(name, {"host", "content-length", "expect", "cookie", "x-csrf",
-                            "authorization", "dpop", "forwarded", "x-forwarded-for",
-                            "x-forwarded-proto", "x-forwarded-host", "traceparent", "tracestate"}))
+    if (any_of_names(name, {"host", "content-length", "expect", "cookie", "x-csrf", "authorization",
+                            "dpop", "forwarded", "x-forwarded-for", "x-forwarded-proto",
+                            "x-forwarded-host", "traceparent", "tracestate"}))
       continue;
     out.emplace_back(name, value);
   }

@@ -13,15 +13,34 @@
 
 namespace gatehouse::proxy {
 
+namespace detail {
+
+// Asio's || flattens variants (a || b, then || timer, is one variant of three), so the
+// operation's result travels in a box of its own.
+template <class T>
+struct Boxed {
+  T value;
+};
+
+template <class T>
+boost::asio::awaitable<Boxed<T>> boxed(boost::asio::awaitable<T> operation) {
+  // Named first: g++ 12 mishandles a co_await inside a braced initializer.
+  T value = co_await std::move(operation);
+  co_return Boxed<T>{std::move(value)};
+}
+
+}  // namespace detail
+
 template <class T>
 boost::asio::awaitable<std::optional<T>> within(std::chrono::milliseconds limit,
                                                 boost::asio::awaitable<T> operation) {
   using namespace boost::asio::experimental::awaitable_operators;
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, limit);
+  auto work = detail::boxed(std::move(operation));
   auto deadline = timer.async_wait(boost::asio::use_awaitable);
-  auto outcome = co_await (std::move(operation) || std::move(deadline));
-  if (outcome.index() == 1) co_return std::nullopt;
-  co_return std::get<0>(std::move(outcome));
+  auto outcome = co_await (std::move(work) || std::move(deadline));
+  if (outcome.index() != 0) co_return std::nullopt;
+  co_return std::move(std::get<0>(outcome).value);
 }
 
 }  // namespace gatehouse::proxy

@@ -46,6 +46,12 @@ class TokenSource {
 
   // The gateway's client-credentials token for the route's scopes and audience.
   virtual boost::asio::awaitable<CredentialOutcome> client_credential(const CallSite& call) = 0;
+
+  // An upstream's DPoP-Nonce (RFC 9449 9): proofs for that origin carry it from now on.
+  virtual void remember_nonce(const std::string& origin, std::string nonce) = 0;
+
+  // A fresh DPoP proof for `call` with `access_token` (and the origin's latest nonce).
+  virtual std::string dpop_proof(const CallSite& call, const std::string& access_token) = 0;
 };
 
 }  // namespace gatehouse::proxy

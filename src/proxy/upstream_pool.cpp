@@ -67,7 +67,8 @@ UpstreamPool::UpstreamPool(UpstreamTarget target, PoolOptions options)
     tls_->load_verify_file(*options_.ca_file, ec);
   else
     tls_->set_default_verify_paths(ec);
-  if (ec) throw std::runtime_error("upstream " + target_.origin + ": TLS trust store: " + ec.message());
+  if (ec)
+    throw std::runtime_error("upstream " + target_.origin + ": TLS trust store: " + ec.message());
   tls_->set_verify_mode(asio::ssl::verify_peer);
 }
 

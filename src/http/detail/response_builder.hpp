@@ -4,10 +4,10 @@
 
 #include "http/message.hpp"
 
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <boost/asio/buffer.hpp>

@@ -47,22 +47,31 @@ class StreamExchange final : public Exchange {
         version_(request.version),
         head_request_(request.method == "HEAD"),
         keep_alive_(keep_alive && request.keep_alive) {
-    parser_.body_limit(options.max_body_bytes);
+    limit_ =
+        options.max_streamed_body_bytes ? options.max_streamed_body_bytes : options.max_body_bytes;
+    parser_.body_limit(limit_);
     const auto& h = parser_.get();
     framing_.content_length = h.has_content_length()
                                   ? std::optional<std::uint64_t>(*parser_.content_length())
                                   : std::nullopt;
     framing_.has_body = h.chunked() || framing_.content_length.value_or(0) > 0;
-    expect_continue_ = framing_.has_body && h.version() == 11 &&
-                       iequals(h[bhttp::field::expect], "100-continue");
+    expect_continue_ =
+        framing_.has_body && h.version() == 11 && iequals(h[bhttp::field::expect], "100-continue");
   }
 
   const BodyFraming& body_framing() const override { return framing_; }
+
+  void limit_body(std::uint64_t max_bytes) override {
+    limit_ = std::min(limit_, max_bytes);
+    parser_.body_limit(limit_);
+  }
 
   boost::asio::awaitable<boost::system::result<std::size_t>> read_body(
       std::span<char> out) override {
     if (!framing_.has_body || parser_.is_done()) co_return std::size_t{0};
     if (out.empty()) co_return std::size_t{0};
+    if (framing_.content_length && *framing_.content_length > limit_)
+      co_return fail(make_error_code(boost::system::errc::message_size));
     if (expect_continue_) {
       expect_continue_ = false;
       bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
@@ -76,7 +85,8 @@ class StreamExchange final : public Exchange {
     lowest().expires_after(options_.read_timeout);
     auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser_, kAwait);
     if (ec == bhttp::error::need_buffer) ec = {};
-    if (ec == bhttp::error::body_limit) co_return fail(make_error_code(boost::system::errc::message_size));
+    if (ec == bhttp::error::body_limit)
+      co_return fail(make_error_code(boost::system::errc::message_size));
     if (ec) co_return fail(ec);
     co_return out.size() - body.size;
   }
@@ -157,14 +167,14 @@ class StreamExchange final : public Exchange {
     if (!upgraded_) co_return fail(make_error_code(boost::system::errc::operation_not_permitted));
     // Bytes the client sent right after its handshake may already sit in the buffer.
     if (buffer_.size() > 0) {
-      const auto n = boost::asio::buffer_copy(boost::asio::buffer(out.data(), out.size()),
-                                              buffer_.data());
+      const auto n =
+          boost::asio::buffer_copy(boost::asio::buffer(out.data(), out.size()), buffer_.data());
       buffer_.consume(n);
       co_return n;
     }
     lowest().expires_never();  // a tunnel may be idle for long; the peer's close ends it
-    auto [ec, n] = co_await stream_.async_read_some(boost::asio::buffer(out.data(), out.size()),
-                                                    kAwait);
+    auto [ec, n] =
+        co_await stream_.async_read_some(boost::asio::buffer(out.data(), out.size()), kAwait);
     if (ec == boost::asio::error::eof) co_return std::size_t{0};
     if (ec) co_return fail(ec);
     co_return n;
@@ -235,6 +245,7 @@ class StreamExchange final : public Exchange {
   bool head_request_;
   bool keep_alive_;
   BodyFraming framing_;
+  std::uint64_t limit_ = 0;
   bool expect_continue_ = false;
   bool head_written_ = false;
   bool finished_ = false;
