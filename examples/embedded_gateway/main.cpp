@@ -21,6 +21,14 @@ int main(int argc, char** argv) {
   gatehouse::BffBuilder builder;
   builder.add_server_side_sessions<example::MapUserSessionStore>(
       std::make_shared<example::MapBackend>());
+  // An endpoint of the application's own, behind the gateway's session and X-CSRF checks: it
+  // gets the user's claims and a fresh access token to call further APIs with.
+  builder.add_local_api("/local/whoami",
+                        [](gatehouse::LocalApiRequest request)
+                            -> boost::asio::awaitable<gatehouse::LocalApiResponse> {
+                          co_return gatehouse::LocalApiResponse{
+                              200, {{"Content-Type", "application/json"}}, request.claims_json};
+                        });
   try {
     gatehouse::bff::Gateway gateway(std::move(*loaded.config), std::move(builder));
     return gateway.run();

@@ -21,12 +21,50 @@
 #include <concepts>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace gatehouse {
+
+// An endpoint of the embedding program's own, served by the gateway behind the same checks as an
+// [[api]] route: the session cookie (401 without a live session), X-CSRF: 1 (401 without, unless
+// switched off), and a fresh access token of the user (refreshed once across instances when it is
+// about to expire). Its body is read whole (at most server.max_body).
+struct LocalApiRequest {
+  std::string method;
+  std::string path;   // percent-decoded, the whole path (the prefix included)
+  std::string query;  // raw, without '?'
+  std::vector<std::pair<std::string, std::string>> headers;  // minus Cookie and Authorization
+  std::string body;
+  std::string subject;       // the session's `sub`
+  std::string claims_json;   // the ID token's claims, a JSON object
+  std::string access_token;  // the user's (for `audience` when set)
+  std::string token_type;    // "Bearer" or "DPoP"
+};
+
+struct LocalApiResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct LocalApiOptions {
+  bool csrf = true;                     // require X-CSRF: 1
+  std::optional<std::string> audience;  // resource indicator (RFC 8707) of the token
+};
+
+// Runs on the io thread that took the request; may co_await anything. An exception is a 500.
+using LocalApiHandler = std::function<boost::asio::awaitable<LocalApiResponse>(LocalApiRequest)>;
+
+struct LocalApi {
+  std::string path;  // prefix, matched on a path-segment boundary like [[api]] paths
+  LocalApiHandler handler;
+  LocalApiOptions options;
+};
 
 struct BffServices {
   UserSessionStoreContext context;
@@ -40,6 +78,7 @@ struct BffServices {
   // context (built from its own arguments alone) gets those arguments again, so it stays in its
   // own partition.
   std::function<std::shared_ptr<UserSessionStore>(std::string partition)> store_for_partition;
+  std::vector<LocalApi> local_apis;  // add_local_api()
 };
 
 class BffBuilder {
@@ -47,6 +86,11 @@ class BffBuilder {
   BffBuilder& partition(std::string partition);
   BffBuilder& clock(Clock clock);
   BffBuilder& cleanup(CleanupServiceOptions options);
+  // Serves `handler` under `path` behind the session and CSRF checks (see LocalApiRequest). The
+  // gateway refuses to start when a path is not an absolute path or shadows its own endpoints
+  // or an [[api]] route.
+  BffBuilder& add_local_api(std::string path, LocalApiHandler handler,
+                            LocalApiOptions options = {});
 
   template <std::derived_from<UserSessionStore> Store, class... Args>
   BffBuilder& add_server_side_sessions(Args&&... args) {
@@ -74,6 +118,7 @@ class BffBuilder {
  private:
   UserSessionStoreContext context_{"", system_clock()};
   CleanupServiceOptions cleanup_;
+  std::vector<LocalApi> local_apis_;
   std::function<std::shared_ptr<UserSessionStore>(const UserSessionStoreContext&)> factory_;
 };
 

@@ -3,6 +3,7 @@
 #include "admin/admin_api.hpp"
 #include "bff/bff_endpoints.hpp"
 #include "bff/cookies.hpp"
+#include "bff/local_apis.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "proxy/api_proxy.hpp"
@@ -77,26 +78,39 @@ boost::asio::awaitable<StoreResult<std::size_t>> end_and_revoke(
   co_return ended->count;
 }
 
-// The [[api]] routes: the proxy, and the token manager that refreshes single-flight through
-// leases in their own partition of the session store.
+// The credentials of [[api]] routes and local APIs: refreshed single-flight through leases in a
+// partition of their own of the session store.
+std::shared_ptr<proxy::TokenManager> make_token_manager(
+    const config::Config& c, std::shared_ptr<tickets::TicketStore> ticket_store,
+    std::shared_ptr<oidc::OidcClient> oidc, std::shared_ptr<UserSessionStore> lease_store) {
+  return std::make_shared<proxy::TokenManager>(
+      std::move(oidc), std::move(ticket_store),
+      std::make_shared<tickets::LeaseStore>(std::move(lease_store)),
+      proxy::TokenManagerOptions{.refresh_margin = c.oidc.refresh_margin});
+}
+
 std::unique_ptr<proxy::ApiProxy> make_api_proxy(const config::Config& c,
                                                 const CookiePolicy& cookies,
                                                 std::shared_ptr<tickets::TicketStore> ticket_store,
-                                                std::shared_ptr<oidc::OidcClient> oidc,
-                                                std::shared_ptr<UserSessionStore> lease_store) {
-  auto tokens = std::make_shared<proxy::TokenManager>(
-      std::move(oidc), ticket_store, std::make_shared<tickets::LeaseStore>(std::move(lease_store)),
-      proxy::TokenManagerOptions{.refresh_margin = c.oidc.refresh_margin});
+                                                std::shared_ptr<proxy::TokenSource> tokens) {
   proxy::ApiProxyOptions options{
       .public_origin = c.server.public_origin,
       .session_cookie = c.session.cookie_name,
-      .clear_session_cookie = clear_cookie(cookies, cookies.session_name)};
+      .clear_session_cookie = clear_cookie(cookies, cookies.session_name),
+      .max_body = c.server.max_body};
   try {
     return std::make_unique<proxy::ApiProxy>(c.api, std::move(options), std::move(ticket_store),
                                              std::move(tokens));
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }
+}
+
+// Paths an embedding program's local API may not take.
+std::vector<std::string> reserved_paths(const config::Config& c) {
+  std::vector<std::string> out{c.bff.base_path, "/signin-oidc", "/healthz", "/readyz"};
+  for (const auto& route : c.api) out.push_back(route.path);
+  return out;
 }
 
 }  // namespace
@@ -114,7 +128,8 @@ struct Gateway::Impl {
   std::vector<std::unique_ptr<UserSessionCleanupService>> cleanups;
   std::shared_ptr<UserSessionStore> replay_store;
   std::shared_ptr<UserSessionStore> lease_store;
-  std::unique_ptr<proxy::ApiProxy> api;  // null without [[api]] routes
+  std::unique_ptr<proxy::ApiProxy> api;   // null without [[api]] routes
+  std::unique_ptr<LocalApis> local_apis;  // null without add_local_api()
   std::shared_ptr<TokenRevoker> revoker;
   std::unique_ptr<http::StaticSite> static_site;  // null without frontend.static_dir
   std::unique_ptr<http::Server> server;
@@ -143,6 +158,8 @@ struct Gateway::Impl {
 
   boost::asio::awaitable<http::Response> serve(http::Request& request) {
     if (auto answered = co_await endpoints->handle(request)) co_return std::move(*answered);
+    if (local_apis)
+      if (auto answered = co_await local_apis->handle(request)) co_return std::move(*answered);
     if (static_site) co_return static_site->serve(request);
     co_return http::text(404, "not found\n");
   }
@@ -193,7 +210,19 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
     if (auto cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(store))
       i.cleanups.push_back(std::make_unique<UserSessionCleanupService>(
           i.io.get_executor(), std::move(cleanup), i.services.cleanup_options));
-  if (!c.api.empty()) i.api = make_api_proxy(c, cookies, i.ticket_store, i.oidc, i.lease_store);
+  if (!c.api.empty() || !i.services.local_apis.empty()) {
+    auto tokens = make_token_manager(c, i.ticket_store, i.oidc, i.lease_store);
+    if (!c.api.empty()) i.api = make_api_proxy(c, cookies, i.ticket_store, tokens);
+    if (!i.services.local_apis.empty()) {
+      try {
+        i.local_apis = std::make_unique<LocalApis>(
+            std::move(i.services.local_apis), reserved_paths(c), c.session.cookie_name,
+            clear_cookie(cookies, cookies.session_name), i.ticket_store, tokens);
+      } catch (const std::invalid_argument& e) {
+        throw StartupError(e.what());
+      }
+    }
+  }
   if (c.frontend.static_dir)
     i.static_site = std::make_unique<http::StaticSite>(
         *c.frontend.static_dir, http::StaticOptions{.spa_fallback = c.frontend.spa_fallback});

@@ -19,6 +19,13 @@ BffBuilder& BffBuilder::cleanup(CleanupServiceOptions options) {
   return *this;
 }
 
+BffBuilder& BffBuilder::add_local_api(std::string path, LocalApiHandler handler,
+                                      LocalApiOptions options) {
+  if (!handler) throw std::invalid_argument("add_local_api: no handler for " + path);
+  local_apis_.push_back({std::move(path), std::move(handler), std::move(options)});
+  return *this;
+}
+
 BffServices BffBuilder::build() const {
   if (!factory_) throw std::logic_error("no user session store: call add_server_side_sessions()");
   BffServices services;
@@ -27,6 +34,7 @@ BffServices BffBuilder::build() const {
   services.cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(services.store);
   services.listing = std::dynamic_pointer_cast<UserSessionStoreListing>(services.store);
   services.cleanup_options = cleanup_;
+  services.local_apis = local_apis_;
   // A weak reference: the function may outlive the store, and must not keep its engine open.
   std::weak_ptr<UserSessionStorePartitions> partitions =
       std::dynamic_pointer_cast<UserSessionStorePartitions>(services.store);
