@@ -10,7 +10,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 # With -g, ccache would otherwise hash the build folder too.
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build test test-fast test-cpp test-node test-asan fuzz bench bench-http demo format clean
+.PHONY: all deps build test test-fast test-cpp test-node test-asan fuzz bench bench-http bench-proxy demo format clean
 
 all: build
 
@@ -71,6 +71,12 @@ bench: build
 demo: build
 	@./scripts/install-deps.sh node
 	@GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse ./scripts/demo.sh
+
+# Proxy benchmark (wrk, loopback, bounded): a bare upstream directly and through an [[api]]
+# route, then a 1 GiB download through the proxy with the gateway's peak RSS growth.
+bench-proxy: build
+	@GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse \
+	  BARE_UPSTREAM_BIN=$(CURDIR)/$(BUILD)/bench/bare_upstream ./scripts/bench-proxy.sh
 
 # Load benchmark (wrk, loopback, bounded): authenticated /bff/user beside a static file.
 bench-http: build

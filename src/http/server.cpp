@@ -78,6 +78,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> s, std::size_t index) {
       co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
+    // Responses go out in several writes (a streamed head, then body chunks): without this,
+    // Nagle's algorithm holds the second write until the peer's delayed ACK, 40 ms later.
+    boost::system::error_code nodelay_ec;
+    socket.set_option(asio::ip::tcp::no_delay(true), nodelay_ec);
     auto slot = std::make_shared<detail::ConnectionSlot>(strand);
     std::uint64_t id = 0;
     {

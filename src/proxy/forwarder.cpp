@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -21,6 +23,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <array>
+#include <memory>
+#include <span>
 #include <vector>
 
 namespace gatehouse::proxy {
@@ -33,6 +37,17 @@ using namespace asio::experimental::awaitable_operators;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t kMaxResponseHead = 64 * 1024;
 constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::chrono::milliseconds kWatchClientAfter{50};
+// Answers up to this size are read whole and sent to the browser in one write.
+constexpr std::uint64_t kWholeAnswer = 64 * 1024;
+
+// A chunk buffer left uninitialised: zeroing 64 KiB per request costs more than the request.
+struct Chunk {
+  std::unique_ptr<char[]> bytes{new char[kChunk]};
+  char* data() { return bytes.get(); }
+  std::size_t size() const { return kChunk; }
+  operator std::span<char>() { return {bytes.get(), kChunk}; }
+};
 
 // What one attempt on one connection came to; `retry` means nothing was sent or received that
 // would make a second attempt on a fresh connection unsafe.
@@ -96,7 +111,7 @@ class Attempting {
                                 bhttp::async_write_header(stream_, serializer, kAwait));
     if (!head || std::get<0>(*head))
       co_return co_await unreachable("sending the request", !head, true);
-    std::vector<char> chunk(kChunk);
+    Chunk chunk;
     for (;;) {
       auto got = co_await client_.read_body(chunk);
       if (!got) {
@@ -152,7 +167,16 @@ class Attempting {
   asio::awaitable<std::variant<std::tuple<boost::system::error_code, std::size_t>, bool>>
   read_head_unless_client_leaves(bhttp::response_parser<bhttp::buffer_body>& parser) {
     co_return co_await (bhttp::async_read_header(stream_, connection_.buffer, parser, kAwait) ||
-                        client_.client_gone());
+                        client_left_meanwhile());
+  }
+
+  // Watching the browser's socket costs a poller registration; most answers come sooner than
+  // it is worth, so the watch starts only once the upstream is taking a while.
+  asio::awaitable<bool> client_left_meanwhile() {
+    asio::steady_timer patience(co_await asio::this_coro::executor, kWatchClientAfter);
+    auto [ec] = co_await patience.async_wait(kAwait);
+    if (ec) co_return false;  // cancelled: the answer came
+    co_return co_await client_.client_gone();
   }
 
   asio::awaitable<Attempt> relay_response(bhttp::response_parser<bhttp::buffer_body>& parser) {
@@ -182,9 +206,11 @@ class Attempting {
     }
     std::optional<std::uint64_t> length;
     if (auto cl = parser.content_length()) length = *cl;
+    if (length && *length <= kWholeAnswer && !parser.is_done())
+      co_return co_await relay_whole(parser, status, std::move(filtered.headers), *length);
     if (!co_await client_.write_head(status, filtered.headers, length))
       co_return Attempt{ForwardOutcome::client_gone};
-    std::vector<char> chunk(kChunk);
+    Chunk chunk;
     while (!parser.is_done()) {
       auto& body = head.body();
       body.data = chunk.data();
@@ -207,11 +233,33 @@ class Attempting {
     co_return Attempt{ForwardOutcome::completed, false, head.keep_alive()};
   }
 
+  // A small answer: read to its end, then one write to the browser (head and body together).
+  asio::awaitable<Attempt> relay_whole(bhttp::response_parser<bhttp::buffer_body>& parser,
+                                       int status, http::Fields headers, std::uint64_t length) {
+    http::Response whole;
+    whole.status = status;
+    whole.headers = std::move(headers);
+    whole.body.resize(static_cast<std::size_t>(length));
+    auto& body = parser.get().body();
+    body.data = whole.body.data();
+    body.size = whole.body.size();
+    while (!parser.is_done()) {
+      auto read = co_await within(request_.route->config.response_timeout,
+                                  bhttp::async_read(stream_, connection_.buffer, parser, kAwait));
+      auto ec = read ? std::get<0>(*read) : boost::system::error_code{};
+      if (ec == bhttp::error::need_buffer && body.size > 0) continue;
+      if (!read || ec) co_return co_await unreachable("reading the response body", !read, false);
+    }
+    const bool keep_alive = parser.get().keep_alive();
+    if (!co_await client_.respond(std::move(whole))) co_return Attempt{ForwardOutcome::client_gone};
+    co_return Attempt{ForwardOutcome::completed, false, keep_alive};
+  }
+
   // Bytes both ways until either side closes; then the other direction is cancelled.
   asio::awaitable<void> tunnel() { co_await (client_to_upstream() || upstream_to_client()); }
 
   asio::awaitable<void> client_to_upstream() {
-    std::vector<char> chunk(kChunk);
+    Chunk chunk;
     for (;;) {
       auto got = co_await client_.read_raw(chunk);
       if (!got || *got == 0) co_return;
@@ -228,9 +276,10 @@ class Attempting {
       if (!co_await client_.write_raw(early)) co_return;
       pending.consume(pending.size());
     }
-    std::vector<char> chunk(kChunk);
+    Chunk chunk;
     for (;;) {
-      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(chunk), kAwait);
+      auto [ec, n] =
+          co_await stream_.async_read_some(asio::buffer(chunk.data(), chunk.size()), kAwait);
       if (ec || n == 0) co_return;
       const std::string_view piece(chunk.data(), n);
       if (!co_await client_.write_raw(piece)) co_return;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <random>
 
 namespace gatehouse::proxy {
 namespace {
@@ -113,7 +114,18 @@ bool is_valid_traceparent(std::string_view v) {
 
 std::string new_traceparent() {
   static constexpr char digits[] = "0123456789abcdef";
-  const auto bytes = crypto::random_bytes(24);
+  // Trace ids need to be unique, not secret: a generator per thread, seeded from the system's
+  // random source once (OpenSSL's RAND_bytes costs a getpid() per call).
+  thread_local std::mt19937_64 random = [] {
+    const auto seed = crypto::random_bytes(32);
+    std::seed_seq sequence(seed.begin(), seed.end());
+    return std::mt19937_64(sequence);
+  }();
+  std::string bytes(24, '\0');
+  for (std::size_t i = 0; i < bytes.size(); i += 8) {
+    const auto word = random();
+    for (std::size_t j = 0; j < 8; ++j) bytes[i + j] = static_cast<char>(word >> (8 * j));
+  }
   std::string hex;
   hex.reserve(48);
   for (unsigned char b : bytes) {

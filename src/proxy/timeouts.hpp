@@ -2,6 +2,7 @@
 // cancelled. nullopt when the time ran out.
 #pragma once
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -37,7 +38,8 @@ boost::asio::awaitable<std::optional<T>> within(std::chrono::milliseconds limit,
   using namespace boost::asio::experimental::awaitable_operators;
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, limit);
   auto work = detail::boxed(std::move(operation));
-  auto deadline = timer.async_wait(boost::asio::use_awaitable);
+  // as_tuple: the loser is cancelled, and a cancelled wait must not cost an exception.
+  auto deadline = timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
   auto outcome = co_await (std::move(work) || std::move(deadline));
   if (outcome.index() != 0) co_return std::nullopt;
   co_return std::move(std::get<0>(outcome).value);
