@@ -10,7 +10,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 # With -g, ccache would otherwise hash the build folder too.
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build test test-fast test-cpp test-node test-asan fuzz bench bench-http bench-proxy demo format clean
+.PHONY: all deps build test test-fast test-cpp test-node test-asan fuzz bench bench-http bench-proxy bench-refresh demo format clean
 
 all: build
 
@@ -77,6 +77,13 @@ demo: build
 bench-proxy: build
 	@GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse \
 	  BARE_UPSTREAM_BIN=$(CURDIR)/$(BUILD)/bench/bare_upstream ./scripts/bench-proxy.sh
+
+# A refresh storm: N sessions' tokens go stale at once; one token request per session expected.
+bench-refresh: build
+	@./scripts/install-deps.sh node
+	cd demo/idp && $(NPM_CI)
+	cd demo/api && $(NPM_CI)
+	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse node scripts/bench-refresh-storm.mjs
 
 # Load benchmark (wrk, loopback, bounded): authenticated /bff/user beside a static file.
 bench-http: build

@@ -14,6 +14,13 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import Provider from 'oidc-provider';
+// The in-memory store oidc-provider uses by default keeps only 1000 entries (sessions, grants,
+// tokens together): a few hundred logins evict refresh tokens, which then fail as invalid_grant.
+// Its own adapter over a larger store instead (the version is pinned by the lock file).
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
+import LRU from 'oidc-provider/lib/helpers/lru.js';
+
+const STORE_ENTRIES = 1_000_000;
 import { DPOP_ALGS, resourceIndicators } from './api-tokens.mjs';
 import { esc, loginPage, page, readForm } from './pages.mjs';
 import { installTestHooks } from './test-hooks.mjs';
@@ -199,7 +206,9 @@ export function createProvider(config, issuer) {
     scope: 'openid profile email offline_access',
   };
 
+  const store = new LRU({ maxSize: STORE_ENTRIES });
   const provider = new Provider(issuer, {
+    adapter: (model) => new MemoryAdapter(model, store),
     clients: [client],
     jwks: { keys: [config.signingKey ?? signingJwk(config.signingAlg)] },
     clientAuthMethods: TOKEN_AUTH_METHODS,
