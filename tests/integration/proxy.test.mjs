@@ -81,12 +81,15 @@ function websocketEcho(port, { cookie, origin, path = '/api/ws', message = 'ping
 describe('API proxy: routes, headers, streaming, failures (end to end)', { skip: skipReason(), timeout: 240_000 }, () => {
   const holder = useEnvironment({
     api: true,
+    idpEnv: { IDP_TEST_HOOKS: '1' },
     extraConfig: { server: { max_body: '1MiB' } },
     apiRoutes: ({ apiUrl }) => [
       { path: '/api', upstream: `${apiUrl}/api`, token: 'user', audience: API_AUDIENCE, max_body: '100MiB',
         websocket: true, response_timeout: '2s' },
       { path: '/service', upstream: `${apiUrl}/api`, token: 'client', scopes: ['api.read'], audience: API_AUDIENCE },
       { path: '/admins', upstream: `${apiUrl}/api`, token: 'user', audience: API_AUDIENCE, require_claims: { groups: 'admins' } },
+      { path: '/either', upstream: `${apiUrl}/api`, token: 'user_or_client', scopes: ['api.read'], audience: API_AUDIENCE },
+      { path: '/maybe', upstream: `${apiUrl}/api`, token: 'user_or_none', audience: API_AUDIENCE },
       // Nothing listens on port 1 of loopback: connections are refused at once.
       { path: '/gone', upstream: 'http://127.0.0.1:1/api', token: 'none' },
     ],
@@ -191,14 +194,30 @@ describe('API proxy: routes, headers, streaming, failures (end to end)', { skip:
     assert.equal(after.slow_aborted - before.slow_aborted, 1, `the API saw its request abandoned: ${JSON.stringify(after)}`);
   });
 
-  check(holder, 'require_claims refuses a user without the claim (403); a client-credentials route serves anonymous callers', async ({ env, track }) => {
+  check(holder, 'require_claims refuses a user without the claim (403); client, user_or_client and user_or_none routes serve anonymous callers as they should', async ({ env, track }) => {
     const cookie = await login(env, track);
     const refused = await call(env.gatehouseUrl, '/admins/hello', { cookie });
     assertStatus(refused.status, 403, 'alice has no groups=admins', refused.text);
-    const anonymous = await call(env.gatehouseUrl, '/service/hello', {});
-    assertStatus(anonymous.status, 200, 'client token, no session', anonymous.text);
-    assert.equal(anonymous.json.caller, 'client');
-    assert.match(anonymous.json.scope, /api\.read/);
+    const before = (await (await fetch(`${env.idpUrl}/__test/token-requests`)).json()).client_credentials;
+    const anonymous = await Promise.all(Array.from({ length: 20 }, () => call(env.gatehouseUrl, '/service/hello', {})));
+    for (const r of anonymous) {
+      assertStatus(r.status, 200, 'client token, no session', r.text);
+      assert.equal(r.json.caller, 'client');
+      assert.match(r.json.scope, /api\.read/);
+    }
+    const after = (await (await fetch(`${env.idpUrl}/__test/token-requests`)).json()).client_credentials;
+    assert.equal(after - before, 1, '20 concurrent callers share one client-credentials token');
+    assertStatus((await call(env.gatehouseUrl, '/service/hello', {})).status, 200, 'and it is cached');
+    assert.equal((await (await fetch(`${env.idpUrl}/__test/token-requests`)).json()).client_credentials, after);
+
+    assert.equal((await call(env.gatehouseUrl, '/either/hello', {})).json.caller, 'client', 'user_or_client, anonymous');
+    assert.equal((await call(env.gatehouseUrl, '/either/hello', { cookie })).json.caller, 'user', 'user_or_client, signed in');
+    // The call goes through with no token at all: the sample API itself refuses it.
+    const nobody = await call(env.gatehouseUrl, '/maybe/hello', {});
+    assertStatus(nobody.status, 401, 'user_or_none, anonymous: the API\'s own answer', nobody.text);
+    assert.notEqual(nobody.headers.get('content-type'), 'application/problem+json', 'not the gateway\'s');
+    assert.match(nobody.headers.get('www-authenticate') ?? '', /Bearer/);
+    assert.equal((await call(env.gatehouseUrl, '/maybe/hello', { cookie })).json.sub, 'alice', 'user_or_none, signed in');
   });
 
   check(holder, 'a WebSocket is proxied with the token on the handshake, only from the gateway\'s own Origin', async ({ env, track }) => {
