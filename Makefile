@@ -1,6 +1,7 @@
 # The two commands: `make test` and (with the gateway) `make demo`. See README.md.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS       ?= 2
@@ -10,7 +11,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 # With -g, ccache would otherwise hash the build folder too.
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build test test-fast test-cpp test-node test-asan fuzz bench bench-http bench-proxy bench-refresh demo format clean
+.PHONY: all deps build test test-fast test-cpp test-node test-asan test-tsan fuzz bench bench-http bench-proxy bench-refresh demo format clean
 
 all: build
 
@@ -60,6 +61,17 @@ test-asan: deps
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) ./scripts/fuzz.sh $(FUZZ_BUILD)
 
+# The tests that run code on several threads, built with ThreadSanitizer: the stores' concurrent
+# writers and conformance races, the refresh lease race, the custom store.
+TSAN_TESTS = memory_store_test sqlite_store_test sqlite_crash_writer ticket_store_test custom_store_test
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_TSAN=ON \
+	  -DGATEHOUSE_BUILD_BENCH=OFF $(CMAKE_ARGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest -j $(JOBS) --output-on-failure --timeout 900 --no-tests=error \
+	  -R '^(Memory|Sqlite|SqliteStore|TicketStore|LeaseStore|ExampleMap)'
+
 # Store benchmarks beside a raw sqlite3 baseline, then the back-channel logout request beside
 # its parts; each prints its ratios. BENCH_ARGS passes flags to both.
 bench: build
@@ -94,4 +106,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

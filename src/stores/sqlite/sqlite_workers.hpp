@@ -129,11 +129,15 @@ class TypedJob final : public Job {
 
   void complete() override {
     auto executor = guard_.get_executor();
-    boost::asio::dispatch(executor, [handler = std::move(handler_), result = std::move(*result_),
-                                     guard = std::move(guard_)]() mutable {
+    boost::asio::dispatch(executor, [handler = std::move(handler_),
+                                     result = std::move(*result_)]() mutable {
       boost::asio::get_associated_cancellation_slot(handler).clear();
       std::move(handler)(std::move(result));
     });
+    // Only now, on this worker thread: the handler may already have run elsewhere and let its
+    // owner destroy the execution context, which must not happen while dispatch is still
+    // signalling the context's threads (a ThreadSanitizer finding).
+    guard_.reset();
   }
 
  private:
