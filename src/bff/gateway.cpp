@@ -9,6 +9,7 @@
 #include "proxy/api_proxy.hpp"
 #include "proxy/token_manager.hpp"
 #include "stores/configured_store.hpp"
+#include "tickets/cleanup_turns.hpp"
 #include "tickets/lease_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -82,10 +83,9 @@ boost::asio::awaitable<StoreResult<std::size_t>> end_and_revoke(
 // partition of their own of the session store.
 std::shared_ptr<proxy::TokenManager> make_token_manager(
     const config::Config& c, std::shared_ptr<tickets::TicketStore> ticket_store,
-    std::shared_ptr<oidc::OidcClient> oidc, std::shared_ptr<UserSessionStore> lease_store) {
+    std::shared_ptr<oidc::OidcClient> oidc, std::shared_ptr<tickets::LeaseStore> leases) {
   return std::make_shared<proxy::TokenManager>(
-      std::move(oidc), std::move(ticket_store),
-      std::make_shared<tickets::LeaseStore>(std::move(lease_store)),
+      std::move(oidc), std::move(ticket_store), std::move(leases),
       proxy::TokenManagerOptions{.refresh_margin = c.oidc.refresh_margin});
 }
 
@@ -206,12 +206,23 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   endpoint_options.revoker = i.revoker;
   i.endpoints =
       std::make_shared<BffEndpoints>(std::move(endpoint_options), i.ticket_store, i.oidc, i.keys);
-  for (const auto& store : {i.services.store, i.replay_store, i.lease_store})
-    if (auto cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(store))
-      i.cleanups.push_back(std::make_unique<UserSessionCleanupService>(
-          i.io.get_executor(), std::move(cleanup), i.services.cleanup_options));
+  // Leases: token refreshes, and which instance cleans up each round.
+  auto leases = std::make_shared<tickets::LeaseStore>(i.lease_store, i.services.context.clock);
+  const std::pair<std::shared_ptr<UserSessionStore>, std::string> partitions[] = {
+      {i.services.store, c.session.partition},
+      {i.replay_store, tickets::replay_partition(c.session.partition)},
+      {i.lease_store, tickets::lease_partition(c.session.partition)}};
+  for (const auto& [store, partition] : partitions) {
+    auto cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(store);
+    if (!cleanup) continue;
+    auto options = i.services.cleanup_options;
+    options.turns =
+        std::make_shared<tickets::LeaseCleanupTurns>(leases, partition, options.interval);
+    i.cleanups.push_back(std::make_unique<UserSessionCleanupService>(i.io.get_executor(),
+                                                                     std::move(cleanup), options));
+  }
   if (!c.api.empty() || !i.services.local_apis.empty()) {
-    auto tokens = make_token_manager(c, i.ticket_store, i.oidc, i.lease_store);
+    auto tokens = make_token_manager(c, i.ticket_store, i.oidc, leases);
     if (!c.api.empty()) i.api = make_api_proxy(c, cookies, i.ticket_store, tokens);
     if (!i.services.local_apis.empty()) {
       try {

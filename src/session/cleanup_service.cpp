@@ -43,6 +43,10 @@ boost::asio::awaitable<void> cleanup_loop(std::shared_ptr<UserSessionCleanupServ
     boost::system::error_code ec;
     co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     if (ec || state->stopped) co_return;
+    if (state->options.turns && !co_await state->options.turns->take_turn()) {
+      spdlog::debug("session cleanup: another instance has this round");
+      continue;
+    }
     auto removed = co_await cleanup_once(state);
     if (!removed && removed.error() == StoreErrc::cancelled) co_return;
   }

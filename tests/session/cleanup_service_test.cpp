@@ -65,6 +65,33 @@ TEST(UserSessionCleanupService, RunsOnTheIntervalUntilStopped) {
   EXPECT_EQ(cleanup->last_batch, 42u);
 }
 
+// Takes every other turn: another instance has the rest.
+class EveryOtherTurn final : public CleanupTurns {
+ public:
+  int asked = 0;
+  boost::asio::awaitable<bool> take_turn() override { co_return ++asked % 2 == 0; }
+};
+
+TEST(UserSessionCleanupService, RoundsRunOnlyWhereTheTurnWasTaken) {
+  boost::asio::io_context io;
+  auto cleanup = std::make_shared<CountingCleanup>();
+  auto turns = std::make_shared<EveryOtherTurn>();
+  UserSessionCleanupService service(
+      io.get_executor(), cleanup,
+      {.interval = std::chrono::milliseconds(1), .batch_size = 5, .turns = turns});
+  cleanup->on_run = [&] {
+    if (cleanup->runs == 3) service.stop();
+  };
+  service.start();
+  ASSERT_TRUE(run_to_completion(io)) << "the loop still ran 10 s later";
+  EXPECT_EQ(cleanup->runs, 3);
+  EXPECT_EQ(turns->asked, 6) << "every round asks; only every other one runs";
+  // An operator's explicit run does not wait for a turn.
+  ASSERT_TRUE(run(io, service.run_once()));
+  EXPECT_EQ(cleanup->runs, 4);
+  EXPECT_EQ(turns->asked, 6);
+}
+
 TEST(UserSessionCleanupService, StopCancelsAPendingIntervalPromptly) {
   boost::asio::io_context io;
   auto cleanup = std::make_shared<CountingCleanup>();

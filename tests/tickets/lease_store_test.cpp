@@ -1,6 +1,7 @@
 // Refresh leases: one holder at a time across instances sharing a store, expiry, take-over of
 // an expired lease, renewal that notices a loss, release.
 #include "tickets/lease_store.hpp"
+#include "tickets/cleanup_turns.hpp"
 
 #include <gatehouse/stores/memory_user_session_store.hpp>
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
@@ -78,6 +79,24 @@ TEST_F(LeaseStoreTest, AnExpiredLeaseIsTakenOverAndItsHolderNoticesOnRenewal) {
   ASSERT_TRUE(lost);
   EXPECT_FALSE(*lost) << "the old holder learns it no longer holds the lease";
   EXPECT_FALSE(acquire(first_));
+}
+
+// Cleanup rounds: one instance per interval, the next interval free for whoever comes first.
+TEST_F(LeaseStoreTest, CleanupTurnsGoToOneInstancePerInterval) {
+  auto first = tickets::LeaseCleanupTurns(std::make_shared<LeaseStore>(open(), clock_.clock()),
+                                          "app", std::chrono::minutes(10));
+  auto second = tickets::LeaseCleanupTurns(std::make_shared<LeaseStore>(open(), clock_.clock()),
+                                           "app", std::chrono::minutes(10));
+  auto other_partition =
+      tickets::LeaseCleanupTurns(std::make_shared<LeaseStore>(open(), clock_.clock()),
+                                 "app/logout-jti", std::chrono::minutes(10));
+  EXPECT_TRUE(run(io_, first.take_turn()));
+  EXPECT_FALSE(run(io_, second.take_turn())) << "the other instance skips this round";
+  EXPECT_FALSE(run(io_, first.take_turn())) << "and so does the same one, a moment later";
+  EXPECT_TRUE(run(io_, other_partition.take_turn())) << "turns are per partition";
+  clock_.advance(std::chrono::minutes(10));
+  EXPECT_TRUE(run(io_, second.take_turn())) << "the next round is anyone's";
+  EXPECT_FALSE(run(io_, first.take_turn()));
 }
 
 // Many requests of many instances at once, on several threads: exactly one wins.

@@ -4,15 +4,26 @@
 #include <gatehouse/session/user_session_store.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <memory>
 
 namespace gatehouse {
 
+// Several instances sharing one store take turns: a round runs only where the turn was taken,
+// the others skip it (and say so at debug level).
+class CleanupTurns {
+ public:
+  virtual ~CleanupTurns() = default;
+  // True: this instance runs this round. False: another one does (or nobody could tell: skip).
+  virtual boost::asio::awaitable<bool> take_turn() = 0;
+};
+
 struct CleanupServiceOptions {
   std::chrono::milliseconds interval = std::chrono::minutes(10);
   std::size_t batch_size = 1000;
+  std::shared_ptr<CleanupTurns> turns;  // null: every round runs here
 };
 
 class UserSessionCleanupService {
@@ -29,7 +40,8 @@ class UserSessionCleanupService {
   void start();
   // Cancels the timer and any cleanup in flight (between batches); safe from any thread.
   void stop();
-  // Runs one cleanup now, on the caller's executor; logs and returns how many were removed.
+  // Runs one cleanup now, on the caller's executor, whoever has the turn (an operator asked for
+  // it); logs and returns how many were removed.
   boost::asio::awaitable<StoreResult<std::size_t>> run_once();
 
   struct State;
