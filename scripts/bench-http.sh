@@ -5,13 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v wrk >/dev/null; then
-  echo "bench-http: installing wrk (apt-get)"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends wrk ||
-    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends wrk; }
-fi
+# shellcheck source=scripts/lib/ensure-wrk.sh
+. scripts/lib/ensure-wrk.sh
 
 if [[ ! -f demo/idp/node_modules/.package-lock.json || demo/idp/package-lock.json -nt demo/idp/node_modules/.package-lock.json ]]; then
   (cd demo/idp && npm ci --no-audit --no-fund --loglevel=error)

@@ -16,13 +16,8 @@ CONNECTIONS=${BENCH_CONNECTIONS:-64}
 for exe in "$BIN" "$UPSTREAM"; do
   [[ -x "$exe" ]] || { echo "bench-proxy: no binary at $exe (make build)" >&2; exit 1; }
 done
-if ! command -v wrk >/dev/null; then
-  echo "bench-proxy: installing wrk (apt-get)"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends wrk ||
-    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends wrk; }
-fi
+# shellcheck source=scripts/lib/ensure-wrk.sh
+. scripts/lib/ensure-wrk.sh
 
 tmp=$(mktemp -d)
 pids=()

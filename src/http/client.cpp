@@ -29,49 +29,17 @@ using asio::ip::tcp;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t kMaxResponseHead = 64 * 1024;
 
-struct Target {
-  bool tls = false;
-  std::string host;  // for DNS / the socket: IP literals without brackets
-  bool host_is_name = false;
-  std::string port;
-  std::string host_header;  // as in the URL, with brackets and a non-default port
+// The URL's host, port and origin-form target (path and query; "/" when the path is empty).
+struct Target : url::HttpTarget {
   std::string path_and_query;
 };
 
-std::optional<Target> parse_target(std::string_view url) {
-  const auto parsed = gatehouse::url::parse_absolute(url);
+std::optional<Target> parse_target(std::string_view text) {
+  auto parsed = url::parse_http_target(text);
   if (!parsed) return std::nullopt;
-  const auto& u = *parsed;
-  Target t;
-  if (u.scheme_id() == boost::urls::scheme::https)
-    t.tls = true;
-  else if (u.scheme_id() != boost::urls::scheme::http)
-    return std::nullopt;
-  if (u.has_userinfo()) return std::nullopt;  // credentials in URLs end up in logs
-  switch (u.host_type()) {
-    case boost::urls::host_type::ipv4:
-      t.host = u.host_ipv4_address().to_string();
-      break;
-    case boost::urls::host_type::ipv6:
-      t.host = u.host_ipv6_address().to_string();
-      break;
-    case boost::urls::host_type::name:
-      t.host = u.host_name();
-      t.host_is_name = true;
-      break;
-    default:
-      return std::nullopt;
-  }
-  if (t.host.empty()) return std::nullopt;
-  t.port = u.has_port() ? std::string(u.port()) : (t.tls ? "443" : "80");
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(t.port.data(), t.port.data() + t.port.size(), port);
-  if (ec != std::errc{} || end != t.port.data() + t.port.size() || port == 0 || port > 65535)
-    return std::nullopt;
-  t.host_header = std::string(u.encoded_host_and_port());
-  t.path_and_query = std::string(u.encoded_path());
-  if (t.path_and_query.empty()) t.path_and_query = "/";
-  if (u.has_query()) t.path_and_query += "?" + std::string(u.encoded_query());
+  Target t{std::move(*parsed), {}};
+  t.path_and_query = t.path.empty() ? "/" : t.path;
+  if (t.query) t.path_and_query += "?" + *t.query;
   return t;
 }
 

@@ -1,49 +1,19 @@
 #include "proxy/route_table.hpp"
 #include "url/strict_url.hpp"
 
-#include <boost/url/parse.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
 namespace gatehouse::proxy {
 
-std::optional<UpstreamTarget> parse_upstream(std::string_view url) {
-  const auto parsed = gatehouse::url::parse_absolute(url);
-  if (!parsed) return std::nullopt;
-  const auto& u = *parsed;
-  UpstreamTarget t;
-  if (u.scheme_id() == boost::urls::scheme::https)
-    t.tls = true;
-  else if (u.scheme_id() != boost::urls::scheme::http)
-    return std::nullopt;
-  if (u.has_userinfo() || u.has_query() || u.has_fragment()) return std::nullopt;
-  switch (u.host_type()) {
-    case boost::urls::host_type::ipv4:
-      t.host = u.host_ipv4_address().to_string();
-      break;
-    case boost::urls::host_type::ipv6:
-      t.host = u.host_ipv6_address().to_string();
-      break;
-    case boost::urls::host_type::name:
-      t.host = u.host_name();
-      t.host_is_name = true;
-      break;
-    default:
-      return std::nullopt;
-  }
-  if (t.host.empty()) return std::nullopt;
-  t.port = u.has_port() ? std::string(u.port()) : (t.tls ? "443" : "80");
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(t.port.data(), t.port.data() + t.port.size(), port);
-  if (ec != std::errc{} || end != t.port.data() + t.port.size() || port == 0 || port > 65535)
-    return std::nullopt;
-  t.host_header = std::string(u.encoded_host_and_port());
-  t.origin = std::string(u.scheme()) + "://" + t.host_header;
-  t.base_path = std::string(u.encoded_path());
-  while (!t.base_path.empty() && t.base_path.back() == '/') t.base_path.pop_back();
-  return t;
+std::optional<UpstreamTarget> parse_upstream(std::string_view text) {
+  auto t = url::parse_http_target(text);
+  if (!t || t->query || t->has_fragment) return std::nullopt;
+  UpstreamTarget out{t->tls,         std::move(t->host),   t->host_is_name,   std::move(t->port),
+                     t->host_header, std::move(t->origin), std::move(t->path)};
+  while (!out.base_path.empty() && out.base_path.back() == '/') out.base_path.pop_back();
+  return out;
 }
 
 RouteTable::RouteTable(const std::vector<config::ApiRoute>& routes) {
