@@ -2,6 +2,7 @@
 #include "admin_commands.hpp"
 #include "bff/gateway.hpp"
 #include "config/config.hpp"
+#include "session_transfer.hpp"
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -81,6 +82,15 @@ int main(int argc, char** argv) {
   by_sid->excludes(expired);
   auto* cleanup = sessions->add_subcommand("cleanup", "remove expired sessions now");
   add_config(cleanup);
+  std::optional<std::string> out_path, in_path;
+  auto* export_cmd = sessions->add_subcommand(
+      "export", "every session of the partition as JSON lines (tickets stay sealed)");
+  add_config(export_cmd);
+  export_cmd->add_option("--out", out_path, "file to create (mode 0600); default: stdout");
+  auto* import_cmd = sessions->add_subcommand(
+      "import", "sessions from an export into the configured store (existing keys are kept)");
+  add_config(import_cmd);
+  import_cmd->add_option("--in", in_path, "file to read; default: stdin");
   auto* keys = app.add_subcommand("keys", "manage the key ring that seals session tickets");
   keys->require_subcommand(1);
   auto* rotate = keys->add_subcommand("rotate", "add a new active key; older keys still decrypt");
@@ -98,6 +108,8 @@ int main(int argc, char** argv) {
   if (*list) return gatehouse::cli::sessions_list(*config, selection);
   if (*revoke) return gatehouse::cli::sessions_revoke(*config, selection);
   if (*cleanup) return gatehouse::cli::sessions_cleanup(*config);
+  if (*export_cmd) return gatehouse::cli::sessions_export(*config, out_path);
+  if (*import_cmd) return gatehouse::cli::sessions_import(*config, in_path);
   if (*rotate) return gatehouse::cli::keys_rotate(*config);
   if (*check) {
     std::cout << gatehouse::config::describe(*config) << "configuration OK\n";

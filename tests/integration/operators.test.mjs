@@ -3,6 +3,8 @@
 // subject's). A revocation takes effect on the very next request. Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe } from 'node:test';
 import { BIN, check, skipReason, useEnvironment } from './lib/harness.mjs';
 import { assertStatus } from './lib/expect.mjs';
@@ -93,6 +95,42 @@ describe('operator commands (end to end)', { skip: skipReason(), timeout: 120_00
     assert.equal(rotate.code, 0, rotate.stderr);
     assert.match(rotate.stdout, /2 key\(s\)/);
     assertStatus((await carol.user({ cookie: c.cookie })).status, 200, 'a live session after key rotation');
+  });
+
+  check(holder, 'export and import move live sessions to another store without logging anyone out', async ({ env, track }) => {
+    const users = [track(browser(env, 'dave')), track(browser(env, 'erin'))];
+    const cookies = [(await users[0].login()).cookie, (await users[1].login({ user: 'bob', password: 'bob' })).cookie];
+    const file = join(env.tmpDir, 'sessions.jsonl');
+    const exported = await cli(['sessions', 'export', '--config', env.configPath, '--out', file], env.tmpDir);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stderr, /exported \d+ session\(s\)/);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    assert.equal(JSON.parse(lines[0]).format, 'gatehouse-sessions');
+    const text = await readFile(file, 'utf8');
+    for (const c of cookies) assert.ok(!text.includes(c), 'no cookie handle in the export');
+    assert.ok(!/refresh|access_token|eyJ/.test(text), 'no token in the export: tickets stay sealed');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.notEqual((await cli(['sessions', 'export', '--config', env.configPath, '--out', file], env.tmpDir)).code, 0,
+      'an existing file is never overwritten');
+
+    // A second configuration on a fresh store with the same key ring: import, then serve from it.
+    const moved = join(env.tmpDir, 'moved.toml');
+    const config = (await readFile(env.configPath, 'utf8')).replace(/sqlite_path = "[^"]*"/, `sqlite_path = "${join(env.tmpDir, 'moved.db')}"`);
+    await writeFile(moved, config, { mode: 0o600 });
+    const imported = await cli(['sessions', 'import', '--config', moved, '--in', file], env.tmpDir);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stderr, new RegExp(`imported ${lines.length - 1} session\\(s\\), 0 already there, 0 failed`));
+    const again = await cli(['sessions', 'import', '--config', moved, '--in', file], env.tmpDir);
+    assert.match(again.stderr, new RegExp(`imported 0 session\\(s\\), ${lines.length - 1} already there`), 'a second import keeps what is there');
+    const gateway = await env.startGateway({ config: { session: { sqlite_path: join(env.tmpDir, 'moved.db') } } });
+    for (const [i, c] of cookies.entries()) {
+      const r = await fetch(`${gateway.url}/bff/user`, { headers: { cookie: `__Host-gatehouse=${c}`, 'x-csrf': '1' } });
+      assertStatus(r.status, 200, `user ${i} on the new store`, await r.text());
+    }
+    await writeFile(join(env.tmpDir, 'bad.jsonl'), `${lines[0]}\n{"key":"x"}\n`);
+    const bad = await cli(['sessions', 'import', '--config', moved, '--in', join(env.tmpDir, 'bad.jsonl')], env.tmpDir);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /line 2: key, subject_id, ticket, created and renewed are required/);
   });
 
   check(holder, 'bad operator input gets a message and a non-zero exit', async ({ env }) => {
