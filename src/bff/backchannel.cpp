@@ -3,13 +3,12 @@
 // (oidc/logout_token.hpp), its jti is accepted once only across instances (ReplayCache), and the
 // ended sessions' refresh tokens are revoked at the provider.
 #include "bff/bff_endpoints.hpp"
+#include "bff/pending_logouts.hpp"
 #include "bff/responses.hpp"
 #include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
 
 #include <spdlog/spdlog.h>
-
-#include <set>
 
 namespace gatehouse::bff {
 namespace {
@@ -72,40 +71,38 @@ boost::asio::awaitable<http::Response> BffEndpoints::backchannel(http::Request& 
   // Once only, on every instance: the first to record the jti wins. A store that cannot answer
   // means we cannot tell a replay from a first delivery, so refuse (fail closed).
   if (!options_.logout_replay_cache) co_return refused("no replay cache for jti");
+  const LogoutRequest request_to_end{logout.subject, logout.session_id,
+                                     options_.backchannel_all_user_sessions};
+  // The store cannot take it now: refuse (the provider may retry), and keep it to apply once
+  // the store is back.
+  const auto store_down = [&](std::string why) {
+    if (options_.pending_logouts) options_.pending_logouts->add(request_to_end);
+    return refused(why +
+                   (options_.pending_logouts ? " (kept to apply when the store is back)" : ""));
+  };
   const auto until = std::chrono::time_point_cast<std::chrono::milliseconds>(logout.replay_until);
   auto first = co_await options_.logout_replay_cache->first_use(logout.issuer, logout.jti, until);
-  if (!first) co_return refused("jti replay cache unavailable: " + first.error().message());
+  if (!first) co_return store_down("jti replay cache unavailable: " + first.error().message());
   if (!*first) co_return refused("jti already used (replay)");
 
   // Which sessions: sub and sid together select one provider session (2.6: AND); with
   // backchannel_all_user_sessions every session of the subject.
-  std::vector<UserSessionsFilter> filters;
-  if (!options_.backchannel_all_user_sessions) {
-    filters.push_back({.subject_id = logout.subject, .session_id = logout.session_id});
-  } else if (logout.subject) {
-    filters.push_back({.subject_id = logout.subject});
-  } else {
-    UserSessionsFilter by_sid{.session_id = logout.session_id};
-    auto owners = co_await tickets_->store()->get_user_sessions(by_sid);
-    if (!owners) {
-      co_await options_.logout_replay_cache->forget(logout.issuer, logout.jti);
-      co_return refused("session store: " + owners.error().message());
-    }
-    std::set<std::string> subjects;
-    for (const auto& s : *owners) subjects.insert(s.subject_id);
-    for (const auto& subject : subjects) filters.push_back({.subject_id = subject});
+  auto filters = co_await logout_filters(request_to_end, *tickets_->store());
+  if (!filters) {
+    co_await options_.logout_replay_cache->forget(logout.issuer, logout.jti);
+    co_return store_down("session store: " + filters.error().message());
   }
 
   std::size_t ended = 0;
   std::vector<std::string> refresh_tokens;
   // Reading the sessions' tickets only pays off when their refresh tokens can be revoked.
   const bool revocable = options_.revoker && options_.revoker->enabled();
-  for (auto& filter : filters) {
+  for (auto& filter : *filters) {
     auto result = co_await tickets_->end_sessions(std::move(filter), revocable);
     if (!result) {
       // Let the provider's retry (if any) through: this delivery did not do its job.
       co_await options_.logout_replay_cache->forget(logout.issuer, logout.jti);
-      co_return refused("session store: " + result.error().message());
+      co_return store_down("session store: " + result.error().message());
     }
     ended += result->count;
     for (auto& t : result->refresh_tokens) refresh_tokens.push_back(std::move(t));

@@ -18,6 +18,8 @@
 
 namespace gatehouse::bff {
 
+class PendingLogouts;
+
 struct EndpointOptions {
   std::string base_path = "/bff";
   std::string public_origin;  // e.g. "https://app.example.com"
@@ -28,6 +30,9 @@ struct EndpointOptions {
   // Revokes the refresh tokens of sessions that end; none: they are left to expire.
   std::shared_ptr<TokenRevoker> revoker;
   std::chrono::milliseconds revocation_wait{1000};  // how long a response waits for revocation
+  // Back-channel logouts the store could not take, applied once it is back; none: only the
+  // provider's retries apply them.
+  std::shared_ptr<PendingLogouts> pending_logouts;
 };
 
 class BffEndpoints {

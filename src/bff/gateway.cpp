@@ -4,6 +4,7 @@
 #include "bff/bff_endpoints.hpp"
 #include "bff/cookies.hpp"
 #include "bff/local_apis.hpp"
+#include "bff/pending_logouts.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "proxy/api_proxy.hpp"
@@ -131,7 +132,8 @@ struct Gateway::Impl {
   std::unique_ptr<proxy::ApiProxy> api;   // null without [[api]] routes
   std::unique_ptr<LocalApis> local_apis;  // null without add_local_api()
   std::shared_ptr<TokenRevoker> revoker;
-  std::unique_ptr<http::StaticSite> static_site;  // null without frontend.static_dir
+  std::shared_ptr<PendingLogouts> pending_logouts;  // back-channel logouts the store missed
+  std::unique_ptr<http::StaticSite> static_site;    // null without frontend.static_dir
   std::unique_ptr<http::Server> server;
   std::unique_ptr<admin::AdminApi> admin;  // both null without an admin token
   std::unique_ptr<http::Server> admin_server;
@@ -204,6 +206,8 @@ Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_un
   endpoint_options.backchannel_all_user_sessions = c.session.backchannel_all_user_sessions;
   i.revoker = std::make_shared<TokenRevoker>(i.io.get_executor(), i.oidc);
   endpoint_options.revoker = i.revoker;
+  i.pending_logouts = std::make_shared<PendingLogouts>(i.ticket_store, i.revoker);
+  endpoint_options.pending_logouts = i.pending_logouts;
   i.endpoints =
       std::make_shared<BffEndpoints>(std::move(endpoint_options), i.ticket_store, i.oidc, i.keys);
   // Leases: token refreshes, and which instance cleans up each round.
@@ -283,6 +287,7 @@ int Gateway::run() {
   i.server->start();
   if (i.admin_server) i.admin_server->start();
   for (auto& cleanup : i.cleanups) cleanup->start();
+  i.pending_logouts->start(i.io.get_executor());
   boost::asio::co_spawn(i.io, i.load_provider(), boost::asio::detached);
   spdlog::info("gatehouse listening on {} (public origin {})", i.config.server.listen,
                i.config.server.public_origin);
@@ -297,6 +302,7 @@ int Gateway::run() {
     spdlog::info("signal {}: finishing in-flight requests", signal);
     i.stopping = true;
     for (auto& cleanup : i.cleanups) cleanup->stop();
+    i.pending_logouts->stop();
     auto drain = [&i]() -> boost::asio::awaitable<void> {
       if (i.admin_server) co_await i.admin_server->shutdown(std::chrono::seconds(10));
       co_await i.server->shutdown(std::chrono::seconds(10));

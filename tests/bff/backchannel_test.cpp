@@ -1,6 +1,7 @@
 // POST /bff/backchannel against a fake provider over loopback HTTP: which sessions end, the
 // once-only jti across a shared store, failing closed, and refresh-token revocation.
 #include "bff/bff_endpoints.hpp"
+#include "bff/pending_logouts.hpp"
 
 #include <gatehouse/stores/memory_user_session_store.hpp>
 
@@ -42,6 +43,9 @@ class BackchannelTest : public ::testing::Test {
     o.revoker = std::make_shared<bff::TokenRevoker>(io_.get_executor(), oidc_,
                                                     bff::TokenRevokerOptions{.max_concurrent = 2});
     o.revocation_wait = wait;
+    pending_ = std::make_shared<bff::PendingLogouts>(tickets_, o.revoker,
+                                                     bff::PendingLogoutOptions{.capacity = 3});
+    o.pending_logouts = pending_;
     endpoints_ = std::make_unique<bff::BffEndpoints>(o, tickets_, oidc_, keys_, clock_.clock());
   }
 
@@ -110,6 +114,7 @@ class BackchannelTest : public ::testing::Test {
   std::shared_ptr<tickets::TicketStore> tickets_ = std::make_shared<tickets::TicketStore>(
       store_, keys_, tickets::TicketStoreOptions{}, clock_.clock());
   std::shared_ptr<oidc::OidcClient> oidc_;
+  std::shared_ptr<bff::PendingLogouts> pending_;
   std::unique_ptr<bff::BffEndpoints> endpoints_;
 };
 
@@ -174,6 +179,39 @@ TEST_F(BackchannelTest, FailsClosedWhenTheReplayCacheIsDown) {
   replay_store_->down = false;
   EXPECT_EQ(post_token(claims("alice", "sid-1")).status, 200);
   EXPECT_FALSE(alive(a));
+}
+
+// The store blinked: the delivery is refused (the provider may retry), and the logout is kept
+// and applied once the store answers again, without any retry from the provider.
+TEST_F(BackchannelTest, ALogoutTheStoreMissedIsAppliedWhenItIsBack) {
+  load_provider();
+  const auto a = login("alice", "sid-1");
+  const auto b = login("bob", "sid-2");
+  store_->down = true;
+  replay_store_->down = true;
+  EXPECT_EQ(post_token(claims("alice", "sid-1")).status, 400);
+  EXPECT_EQ(pending_->waiting(), 1u);
+  EXPECT_EQ(run(io_, pending_->retry_now()), 0u) << "still down: kept";
+  EXPECT_EQ(pending_->waiting(), 1u);
+  store_->down = false;
+  replay_store_->down = false;
+  EXPECT_TRUE(alive(a)) << "not before the retry";
+  EXPECT_EQ(run(io_, pending_->retry_now()), 1u);
+  EXPECT_FALSE(alive(a)) << "ended without the provider's retry";
+  EXPECT_TRUE(alive(b));
+  EXPECT_EQ(pending_->waiting(), 0u);
+  EXPECT_EQ(pending_->applied(), 1u);
+}
+
+TEST_F(BackchannelTest, ThePendingQueueIsBoundedAndCountsWhatItDrops) {
+  load_provider();
+  store_->down = true;
+  replay_store_->down = true;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(post_token(claims("user" + std::to_string(i), "sid-" + std::to_string(i))).status,
+              400);
+  EXPECT_EQ(pending_->waiting(), 3u);
+  EXPECT_EQ(pending_->dropped(), 2u);
 }
 
 TEST_F(BackchannelTest, AFailedDeletionCanBeRetriedWithTheSameToken) {
