@@ -86,6 +86,10 @@ class BffBuilder {
   BffBuilder& partition(std::string partition);
   BffBuilder& clock(Clock clock);
   BffBuilder& cleanup(CleanupServiceOptions options);
+
+  // The shipped stores by name. Each is defined in its store's library (link
+  // gatehouse_store_sqlite for this one), so the builder itself links none of them.
+  BffBuilder& add_server_side_sessions(std::string sqlite_path);
   // Serves `handler` under `path` behind the session and CSRF checks (see LocalApiRequest). The
   // gateway refuses to start when a path is not an absolute path or shadows its own endpoints
   // or an [[api]] route.

@@ -125,6 +125,14 @@ TEST(BffBuilder, InMemoryStoreGetsTheContext) {
   EXPECT_EQ((*run(io, services.store->get_user_session("k")))->partition_key, "p");
 }
 
+TEST(BffBuilder, TheShippedStoresRegisterByName) {
+  TempDir dir;
+  BffBuilder builder;
+  builder.partition("p").add_server_side_sessions(dir.file("named.db"));
+  auto services = builder.build();
+  ASSERT_TRUE(std::dynamic_pointer_cast<SqliteUserSessionStore>(services.store));
+}
+
 TEST(BffBuilder, WithoutAStoreBuildFails) {
   EXPECT_THROW(BffBuilder{}.build(), std::logic_error);
 }
