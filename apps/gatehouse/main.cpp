@@ -3,9 +3,14 @@
 #include "bff/gateway.hpp"
 #include "config/config.hpp"
 #include "session_transfer.hpp"
+#include "stores/configured_store.hpp"
+
+#include <gatehouse/session/store_error.hpp>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <iostream>
@@ -28,6 +33,27 @@ std::optional<gatehouse::config::Config> load(const std::string& file) {
   if (!result.ok())
     std::cerr << "gatehouse: configuration has " << result.errors.size() << " error(s)\n";
   return result.config;
+}
+
+// Each connection holds a file descriptor: a gateway with 10,000 idle keep-alive connections
+// needs more than the usual soft limit of 1024. Raises the soft limit to the hard one (an
+// unprivileged process may) and says so; an embedding program decides this for itself.
+void raise_open_files_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur == limit.rlim_max) {
+    spdlog::debug("open files: limit {} (already the hard limit)", limit.rlim_cur);
+    return;
+  }
+  const rlim_t before = limit.rlim_cur;
+  // Linux refuses an infinite soft limit for open files (fs.nr_open bounds it).
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+    spdlog::info("open files: soft limit raised from {} to {} (the hard limit)", before,
+                 limit.rlim_cur);
+  else
+    spdlog::warn("open files: cannot raise the soft limit {} to {}: each connection needs one",
+                 before, limit.rlim_cur);
 }
 
 }  // namespace
@@ -91,6 +117,9 @@ int main(int argc, char** argv) {
       "import", "sessions from an export into the configured store (existing keys are kept)");
   add_config(import_cmd);
   import_cmd->add_option("--in", in_path, "file to read; default: stdin");
+  auto* migrate = app.add_subcommand(
+      "migrate", "create or migrate the session store's schema (PostgreSQL; SQLite on open)");
+  add_config(migrate);
   auto* keys = app.add_subcommand("keys", "manage the key ring that seals session tickets");
   keys->require_subcommand(1);
   auto* rotate = keys->add_subcommand("rotate", "add a new active key; older keys still decrypt");
@@ -111,11 +140,21 @@ int main(int argc, char** argv) {
   if (*export_cmd) return gatehouse::cli::sessions_export(*config, out_path);
   if (*import_cmd) return gatehouse::cli::sessions_import(*config, in_path);
   if (*rotate) return gatehouse::cli::keys_rotate(*config);
+  if (*migrate) {
+    try {
+      std::cout << gatehouse::stores::migrate_configured_store(config->session) << "\n";
+      return 0;
+    } catch (const gatehouse::StoreOpenError& e) {
+      std::cerr << "gatehouse migrate: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (*check) {
     std::cout << gatehouse::config::describe(*config) << "configuration OK\n";
     return 0;
   }
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  raise_open_files_limit();
   try {
     gatehouse::bff::Gateway gateway(std::move(*config));
     return gateway.run();

@@ -30,6 +30,9 @@
 
 namespace gatehouse {
 
+struct PostgresStoreOptions;
+struct RedisStoreOptions;
+
 // An endpoint of the embedding program's own, served by the gateway behind the same checks as an
 // [[api]] route: the session cookie (401 without a live session), X-CSRF: 1 (401 without, unless
 // switched off), and a fresh access token of the user (refreshed once across instances when it is
@@ -88,8 +91,11 @@ class BffBuilder {
   BffBuilder& cleanup(CleanupServiceOptions options);
 
   // The shipped stores by name. Each is defined in its store's library (link
-  // gatehouse_store_sqlite for this one), so the builder itself links none of them.
+  // gatehouse_store_sqlite, gatehouse_store_postgres or gatehouse_store_redis for the one you
+  // call), so the builder itself links none of them.
   BffBuilder& add_server_side_sessions(std::string sqlite_path);
+  BffBuilder& add_postgres_server_side_sessions(const PostgresStoreOptions& options);
+  BffBuilder& add_redis_server_side_sessions(const RedisStoreOptions& options);
   // Serves `handler` under `path` behind the session and CSRF checks (see LocalApiRequest). The
   // gateway refuses to start when a path is not an absolute path or shadows its own endpoints
   // or an [[api]] route.

@@ -5,6 +5,7 @@
 // See docs/configuration.md for every setting; names here match the file exactly.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "config/units.hpp"
@@ -20,7 +22,7 @@
 namespace gatehouse::config {
 
 using oidc::TokenAuth;  // header-only: the configuration does not link the OIDC client
-enum class StoreKind { sqlite, memory };
+enum class StoreKind { sqlite, memory, postgres, redis };
 enum class SameSite { lax, strict };
 // Which access token a proxied call carries ("client": gatehouse's own, client-credentials).
 enum class TokenMode {
@@ -39,6 +41,12 @@ struct ServerConfig {
   std::uint64_t max_body = 1024 * 1024;
   std::chrono::milliseconds read_timeout = std::chrono::seconds{15};
   std::chrono::milliseconds idle_timeout = std::chrono::seconds{60};
+  // io threads serving requests; 0: one per core (std::thread::hardware_concurrency()).
+  std::int64_t threads = 0;
+  std::size_t io_threads() const {
+    if (threads > 0) return static_cast<std::size_t>(threads);
+    return std::max(1u, std::thread::hardware_concurrency());
+  }
 
   // Where the identity provider sends the browser back after login.
   std::string redirect_uri() const { return public_origin + "/signin-oidc"; }
@@ -59,6 +67,19 @@ struct OidcConfig {
 struct SessionConfig {
   StoreKind store = StoreKind::sqlite;
   std::filesystem::path sqlite_path = "gatehouse-sessions.db";
+  // store = "postgres": a libpq URI or key=value string (its password never logged); a pool of
+  // connections, each operation bounded by the timeout; the schema gatehouse creates and migrates
+  // (on serve only with auto_migrate, else `gatehouse migrate`).
+  std::string postgres_url;
+  std::int64_t postgres_pool = 8;
+  std::chrono::milliseconds postgres_timeout = std::chrono::seconds{2};
+  std::string postgres_schema = "gatehouse";
+  bool postgres_auto_migrate = true;
+  // store = "redis": redis://[user:password@]host:port/db, rediss:// (TLS) or
+  // redis+cluster://host:port,host:port; every key starts with the prefix.
+  std::string redis_url;
+  std::string redis_prefix = "gatehouse";
+  std::chrono::milliseconds redis_timeout = std::chrono::seconds{2};
   std::string partition = "gatehouse";
   std::chrono::milliseconds idle_timeout = std::chrono::minutes{30};
   std::chrono::milliseconds max_lifetime = std::chrono::hours{8};

@@ -15,8 +15,14 @@ std::string note_for(const Setting& setting, const Config& config) {
     return "redirect URI: " + config.server.redirect_uri();
   if (name == "session.cookie_name" && config.session.cookie_host_prefixed())
     return "\"__Host-\" prefix: the cookie is Secure, Path=/, with no Domain";
-  if (name == "session.sqlite_path" && config.session.store != StoreKind::sqlite)
-    return "unused: session.store is \"" + std::string(to_string(config.session.store)) + "\"";
+  if (name == "server.threads" && config.server.threads == 0)
+    return "one per core: " + std::to_string(config.server.io_threads()) + " here";
+  const auto unused =
+      "unused: session.store is \"" + std::string(to_string(config.session.store)) + "\"";
+  if (name == "session.sqlite_path" && config.session.store != StoreKind::sqlite) return unused;
+  if (name.starts_with("session.postgres_") && config.session.store != StoreKind::postgres)
+    return unused;
+  if (name.starts_with("session.redis_") && config.session.store != StoreKind::redis) return unused;
   return {};
 }
 

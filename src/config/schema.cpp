@@ -12,16 +12,19 @@
 namespace gatehouse::config {
 namespace {
 
-template <class E>
-using Names = std::array<std::pair<std::string_view, E>, 2>;
+template <class E, std::size_t N>
+using Names = std::array<std::pair<std::string_view, E>, N>;
 
-constexpr Names<TokenAuth> names_of(TokenAuth) {
+constexpr Names<TokenAuth, 2> names_of(TokenAuth) {
   return oidc::kTokenAuthNames;
 }
-constexpr Names<StoreKind> names_of(StoreKind) {
-  return {{{"sqlite", StoreKind::sqlite}, {"memory", StoreKind::memory}}};
+constexpr Names<StoreKind, 4> names_of(StoreKind) {
+  return {{{"sqlite", StoreKind::sqlite},
+           {"memory", StoreKind::memory},
+           {"postgres", StoreKind::postgres},
+           {"redis", StoreKind::redis}}};
 }
-constexpr Names<SameSite> names_of(SameSite) {
+constexpr Names<SameSite, 2> names_of(SameSite) {
   return {{{"lax", SameSite::lax}, {"strict", SameSite::strict}}};
 }
 
@@ -146,6 +149,7 @@ std::vector<Setting> make_settings() {
       field<&C::server, &Server::max_body>("server", "max_body"),
       field<&C::server, &Server::read_timeout>("server", "read_timeout"),
       field<&C::server, &Server::idle_timeout>("server", "idle_timeout"),
+      field<&C::server, &Server::threads>("server", "threads"),
 
       field<&C::oidc, &Oidc::authority>("oidc", "authority", Flag::required),
       field<&C::oidc, &Oidc::client_id>("oidc", "client_id", Flag::required),
@@ -158,6 +162,14 @@ std::vector<Setting> make_settings() {
 
       field<&C::session, &Session::store>("session", "store"),
       field<&C::session, &Session::sqlite_path>("session", "sqlite_path"),
+      field<&C::session, &Session::postgres_url>("session", "postgres_url", Flag::secret),
+      field<&C::session, &Session::postgres_pool>("session", "postgres_pool"),
+      field<&C::session, &Session::postgres_timeout>("session", "postgres_timeout"),
+      field<&C::session, &Session::postgres_schema>("session", "postgres_schema"),
+      field<&C::session, &Session::postgres_auto_migrate>("session", "postgres_auto_migrate"),
+      field<&C::session, &Session::redis_url>("session", "redis_url", Flag::secret),
+      field<&C::session, &Session::redis_prefix>("session", "redis_prefix"),
+      field<&C::session, &Session::redis_timeout>("session", "redis_timeout"),
       field<&C::session, &Session::partition>("session", "partition"),
       field<&C::session, &Session::idle_timeout>("session", "idle_timeout"),
       field<&C::session, &Session::max_lifetime>("session", "max_lifetime"),
@@ -249,7 +261,9 @@ ParseResult<Value> value_from_text(const Setting& setting, std::string_view text
       if (std::find(setting.choices.begin(), setting.choices.end(), text) != setting.choices.end())
         return {Value{std::string(text)}, {}};
       std::string allowed;
-      for (auto c : setting.choices) allowed += (allowed.empty() ? "" : " or ") + toml_string(c);
+      const std::size_t n = setting.choices.size();
+      for (std::size_t i = 0; i < n; ++i)
+        allowed += (i == 0 ? "" : i + 1 == n ? " or " : ", ") + toml_string(setting.choices[i]);
       return failed("must be " + allowed + ", got " + quote_for_message(text));
     }
     case Kind::string:

@@ -63,6 +63,9 @@ void validate_server(const ServerConfig& s, Diagnostics& d) {
     d.error("server.max_body", "must be larger than zero");
   require_positive(d, "server.read_timeout", s.read_timeout);
   require_positive(d, "server.idle_timeout", s.idle_timeout);
+  if (d.usable("server.threads") && (s.threads < 0 || s.threads > 256))
+    d.error("server.threads",
+            "must be from 0 (one per core) to 256, got " + std::to_string(s.threads));
 }
 
 void validate_oidc(const OidcConfig& o, Diagnostics& d) {
@@ -89,9 +92,49 @@ void validate_oidc(const OidcConfig& o, Diagnostics& d) {
                 "; a larger skew accepts tokens long after they expire — fix the clocks instead");
 }
 
+// A PostgreSQL identifier gatehouse can put in SQL unquoted: lower case, at most 63 bytes.
+bool sql_identifier(std::string_view name) {
+  if (name.empty() || name.size() > 63 || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+void validate_postgres(const SessionConfig& s, Diagnostics& d) {
+  require_not_empty(d, "session.postgres_url", s.postgres_url);
+  if (d.usable("session.postgres_pool") && (s.postgres_pool < 1 || s.postgres_pool > 256))
+    d.error("session.postgres_pool",
+            "must be from 1 to 256, got " + std::to_string(s.postgres_pool));
+  require_positive(d, "session.postgres_timeout", s.postgres_timeout);
+  if (d.usable("session.postgres_schema") && !sql_identifier(s.postgres_schema))
+    d.error("session.postgres_schema",
+            "must be a lower-case SQL name (a-z, 0-9, _; not starting with a digit; at most 63 "
+            "bytes), got " +
+                quote_for_message(s.postgres_schema));
+}
+
+void validate_redis(const SessionConfig& s, Diagnostics& d) {
+  require_not_empty(d, "session.redis_url", s.redis_url);
+  if (d.usable("session.redis_url") && !s.redis_url.empty() &&
+      !s.redis_url.starts_with("redis://") && !s.redis_url.starts_with("rediss://") &&
+      !s.redis_url.starts_with("redis+cluster://"))
+    // The URL may hold a password: the message never repeats it.
+    d.error("session.redis_url", "must start with redis://, rediss:// or redis+cluster://");
+  if (d.usable("session.redis_prefix") &&
+      (s.redis_prefix.empty() || s.redis_prefix.size() > 64 ||
+       s.redis_prefix.find_first_of("{} \t\r\n") != std::string::npos))
+    d.error("session.redis_prefix",
+            "must be 1 to 64 bytes without braces or spaces (braces would break the hash tags "
+            "that keep a user's keys in one cluster slot), got " +
+                quote_for_message(s.redis_prefix));
+  require_positive(d, "session.redis_timeout", s.redis_timeout);
+}
+
 void validate_session(const SessionConfig& s, Diagnostics& d) {
   if (s.store == StoreKind::sqlite)
     require_not_empty(d, "session.sqlite_path", s.sqlite_path.string());
+  if (s.store == StoreKind::postgres) validate_postgres(s, d);
+  if (s.store == StoreKind::redis) validate_redis(s, d);
   if (d.usable("session.partition")) {
     if (s.partition.empty())
       d.error("session.partition", "must not be empty");

@@ -125,7 +125,7 @@ TEST(ApiRoutes, EveryTokenMode) {
     EXPECT_EQ(to_string(mode), word);
   }
   EXPECT_EQ(single_error(with_routes(route("/api", "http://127.0.0.1:1", "token = \"bearer\""))),
-            "api[0].token: must be \"user\" or \"user_or_client\" or \"client\" or "
+            "api[0].token: must be \"user\", \"user_or_client\", \"client\", "
             "\"user_or_none\" or \"none\", got \"bearer\" (at test.toml:13:9)");
 }
 

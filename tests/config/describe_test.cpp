@@ -35,6 +35,17 @@ TEST(Describe, ShowsEverySettingWithTheSecretMasked) {
   EXPECT_TRUE(contains(text, "Secure, Path=/, with no Domain"));
 }
 
+TEST(Describe, MasksStoreUrlsThatCarryPasswords) {
+  const std::string text = describe(load_ok(
+      minimal_toml, {{"GATEHOUSE_SESSION_STORE", "postgres"},
+                     {"GATEHOUSE_SESSION_POSTGRES_URL", "postgresql://gh:pg-pass-1@127.0.0.1/db"},
+                     {"GATEHOUSE_SESSION_REDIS_URL", "redis://gh:redis-pass-2@127.0.0.1:6379"}}));
+  EXPECT_FALSE(contains(text, "pg-pass-1")) << text;
+  EXPECT_FALSE(contains(text, "redis-pass-2")) << text;
+  EXPECT_TRUE(contains(text, "postgres_url = \"***\"")) << text;
+  EXPECT_TRUE(contains(text, "redis_url = \"***\"")) << text;
+}
+
 TEST(Describe, OutputLoadsBackToTheSameConfig) {
   // Minus the masked secret and commented-out unset paths, the dump is a valid config file.
   Environment env{{"GATEHOUSE_OIDC_CLIENT_SECRET", "s3cr3t-value"}};

@@ -164,8 +164,9 @@ TEST(LoadConfig, WrongTypesNameTheSettingAndLine) {
                        "server.max_body: must not be negative"));
   EXPECT_TRUE(
       contains(single_error(with("server", "max_body = 1.5")), "server.max_body: must be a size"));
-  EXPECT_TRUE(contains(single_error(with("session", "store = \"redis\"")),
-                       "session.store: must be \"sqlite\" or \"memory\", got \"redis\""));
+  EXPECT_TRUE(contains(single_error(with("session", "store = \"mysql\"")),
+                       "session.store: must be \"sqlite\", \"memory\", \"postgres\" or "
+                       "\"redis\", got \"mysql\""));
   EXPECT_TRUE(contains(single_error(with("server", "read_timeout = \"15 seconds\"")),
                        "server.read_timeout: is not a duration"));
 }

@@ -14,6 +14,7 @@ using namespace std::chrono_literals;
 using testing::all_problems;
 using testing::load_ok;
 using testing::minimal_toml;
+using testing::single_error;
 using testing::with;
 
 // The one error `extra` (added to `section` of the minimal file) causes; it must start with
@@ -149,6 +150,47 @@ TEST(Validation, SessionStoreAndPartition) {
                "between 1 and 100000");
   EXPECT_EQ(load_ok(with("session", "cleanup_batch = 100000")).session.cleanup_batch, 100000);
   expect_error("session", "same_site = \"None\"", "session.same_site", "\"lax\" or \"strict\"");
+}
+
+TEST(Validation, PostgresStore) {
+  expect_error("session", "store = \"postgres\"", "session.postgres_url", "must not be empty");
+  const std::string pg =
+      "store = \"postgres\"\npostgres_url = \"postgresql://u:pw@127.0.0.1/db\"\n";
+  const auto c = load_ok(with("session", pg));
+  EXPECT_EQ(c.session.store, StoreKind::postgres);
+  EXPECT_EQ(c.session.postgres_pool, 8);
+  EXPECT_EQ(c.session.postgres_schema, "gatehouse");
+  EXPECT_TRUE(c.session.postgres_auto_migrate);
+  expect_error("session", pg + "postgres_pool = 0", "session.postgres_pool",
+               "from 1 to 256, got 0");
+  expect_error("session", pg + "postgres_pool = 257", "session.postgres_pool", "got 257");
+  EXPECT_EQ(load_ok(with("session", pg + "postgres_pool = 256")).session.postgres_pool, 256);
+  expect_error("session", pg + "postgres_timeout = \"0s\"", "session.postgres_timeout",
+               "longer than zero");
+  for (auto bad : {"", "Gatehouse", "1abc", "a-b", "a;drop", "a.b"})
+    expect_error("session", pg + "postgres_schema = \"" + std::string(bad) + "\"",
+                 "session.postgres_schema", "must be a lower-case SQL name");
+  load_ok(with("session", pg + "postgres_schema = \"bff_sessions_2\""));
+  // Not required while another store is chosen.
+  load_ok(with("session", "store = \"sqlite\"\npostgres_schema = \"\""));
+}
+
+TEST(Validation, RedisStore) {
+  expect_error("session", "store = \"redis\"", "session.redis_url", "must not be empty");
+  const std::string r = "store = \"redis\"\n";
+  for (auto ok : {"redis://127.0.0.1:6379/0", "rediss://u:p@cache:6380", "redis+cluster://a:1,b:2"})
+    EXPECT_EQ(load_ok(with("session", r + "redis_url = \"" + ok + "\"")).session.store,
+              StoreKind::redis);
+  const auto bad_url = single_error(with("session", r + "redis_url = \"http://u:hunter2@h\""));
+  EXPECT_NE(bad_url.find("must start with redis://"), std::string::npos) << bad_url;
+  EXPECT_EQ(bad_url.find("hunter2"), std::string::npos) << "the URL may carry a password";
+  const std::string ok = r + "redis_url = \"redis://127.0.0.1:6379\"\n";
+  for (const std::string& bad :
+       {std::string{}, std::string{"a{b}"}, std::string{"a b"}, std::string(65, 'p')})
+    expect_error("session", ok + "redis_prefix = \"" + bad + "\"", "session.redis_prefix",
+                 "1 to 64 bytes");
+  expect_error("session", ok + "redis_timeout = \"0s\"", "session.redis_timeout",
+               "longer than zero");
 }
 
 TEST(Validation, CookieName) {

@@ -1,0 +1,98 @@
+// Internal: the engine's state on its own io thread — the connections (one, or one per cluster
+// master), the slot table, routing, deadlines, retries and redirections.
+//
+// Routing: without a cluster every command goes to the one connection. In a cluster, to the
+// master of its slot (CLUSTER SLOTS, refreshed after MOVED, READONLY and connection losses);
+// MOVED updates that slot at once and re-sends, ASK re-sends once to the named node after
+// ASKING. Commands that were not executed (NOSCRIPT: again as EVAL; TRYAGAIN, CLUSTERDOWN,
+// LOADING, MASTERDOWN, BUSY, READONLY: again after 50 ms) are retried until their deadline.
+#pragma once
+
+#include <gatehouse/stores/redis_user_session_store.hpp>
+
+#include "stores/redis/redis_connection.hpp"
+#include "stores/redis/redis_request.hpp"
+#include "stores/redis/redis_url.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gatehouse::redis {
+
+class Core {
+ public:
+  Core(RedisUrl url, std::chrono::milliseconds timeout);
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  boost::asio::io_context& io() { return io_; }
+  const RedisUrl& url() const { return url_; }
+  std::chrono::milliseconds timeout() const { return timeout_; }
+  bool cluster() const { return url_.scheme == Scheme::cluster; }
+
+  // Any thread.
+  void start();  // connects to the server, or to the seeds and discovers the masters
+  void stop();   // closes every connection; the io thread's run() returns
+  void submit(std::shared_ptr<Request> request);
+  void cancel(std::shared_ptr<Request> request);
+  RedisStoreStatistics statistics() const;
+  std::string last_error() const;  // why a connection last failed (never a secret)
+
+  // Engine thread: what the connections report.
+  void finish(const std::shared_ptr<Request>& request, StoreResult<Reply> result);
+  void on_reply(Connection& from, std::shared_ptr<Request> request, Reply reply);
+  void on_unanswered(std::shared_ptr<Request> request);  // sent, then the connection was lost
+  void on_ready(Connection& connection, bool reconnect);
+  void on_lost(Connection& connection);
+  void note_error(const Connection& connection, const std::string& why);
+  void count_sent() { sent_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  void begin(std::shared_ptr<Request> request);
+  void route(std::shared_ptr<Request> request);
+  void retry_later(std::shared_ptr<Request> request);
+  Connection& node(const Endpoint& endpoint);
+  void want_slots();
+  void refresh_slots();
+  void apply_slots(const std::vector<SlotRange>& table);
+  void shutdown();
+
+  static constexpr int max_redirects = 8;
+  static constexpr std::chrono::milliseconds retry_delay{50};
+  static constexpr std::chrono::milliseconds refresh_interval{100};
+
+  boost::asio::io_context io_;  // first: destroyed last
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  RedisUrl url_;
+  std::chrono::milliseconds timeout_;
+  std::map<std::string, std::unique_ptr<Connection>> nodes_;  // by "host:port"
+  Connection* single_ = nullptr;
+  std::vector<Connection*> slots_;                 // cluster: each slot's master, or null
+  std::deque<std::shared_ptr<Request>> unrouted_;  // cluster: waiting for the slot table
+  bool slots_wanted_ = false;
+  bool refreshing_ = false;
+  bool refresh_armed_ = false;
+  std::chrono::steady_clock::time_point last_refresh_{};
+  boost::asio::steady_timer refresh_timer_;
+  bool stopping_ = false;
+
+  std::atomic<std::size_t> ready_{0};
+  std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> redirects_{0};
+  mutable std::mutex error_mutex_;
+  std::string last_error_;
+};
+
+}  // namespace gatehouse::redis

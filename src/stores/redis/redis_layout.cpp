@@ -1,0 +1,132 @@
+#include "stores/redis/redis_layout.hpp"
+
+#include <algorithm>
+
+namespace gatehouse::redis {
+namespace {
+
+std::int64_t millis(Timestamp t) {
+  return t.time_since_epoch().count();
+}
+
+boost::system::error_code corrupt() {
+  return make_error_code(StoreErrc::corrupt);
+}
+
+bool plain_partition_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("-._~/").find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+bool valid_prefix(std::string_view prefix) {
+  return !prefix.empty() && prefix.size() <= max_prefix &&
+         std::none_of(prefix.begin(), prefix.end(), [](char c) {
+           return c == '{' || c == '}' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+         });
+}
+
+std::string partition_base(std::string_view prefix, std::string_view partition) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string base(prefix);
+  base += ":{=";
+  for (const char c : partition) {
+    if (plain_partition_char(c)) {
+      base += c;
+    } else {
+      const auto b = static_cast<unsigned char>(c);
+      base += '%';
+      base += hex[b >> 4];
+      base += hex[b & 15];
+    }
+  }
+  base += "}:";
+  return base;
+}
+
+std::string session_key(std::string_view base, std::string_view key) {
+  std::string out(base);
+  out += "s:";
+  out += key;
+  return out;
+}
+
+void append_session_arguments(std::vector<std::string>& args, const SessionFields& session,
+                              Timestamp now) {
+  args.emplace_back(session.subject_id);
+  args.push_back(session.session_id.value_or(""));
+  args.push_back(std::to_string(millis(session.created)));
+  args.push_back(std::to_string(millis(session.renewed)));
+  args.push_back(session.expires ? std::to_string(millis(*session.expires)) : "");
+  args.emplace_back(session.ticket);
+  if (session.expires) {
+    const auto ttl = (*session.expires - now) + expiry_grace;
+    args.push_back(std::to_string(std::max<std::int64_t>(1, ttl.count())));
+  } else {
+    args.emplace_back();
+  }
+}
+
+StoreResult<std::optional<UserSession>> decode_session(std::string key, const Reply& fields,
+                                                       const std::string& partition) {
+  if (fields.type != Reply::Type::array || fields.elements.size() % 2 != 0) return corrupt();
+  if (fields.elements.empty()) return std::optional<UserSession>();
+  UserSession s;
+  s.key = std::move(key);
+  s.partition_key = partition;
+  bool have_sub = false, have_created = false, have_renewed = false, have_ticket = false;
+  for (std::size_t i = 0; i < fields.elements.size(); i += 2) {
+    const auto& name = fields.elements[i];
+    const auto& value = fields.elements[i + 1];
+    if (name.type != Reply::Type::string || value.type != Reply::Type::string) return corrupt();
+    const auto& f = name.text;
+    const auto& v = value.text;
+    if (f == "sub") {
+      s.subject_id = v;
+      have_sub = true;
+    } else if (f == "sid") {
+      s.session_id = v;
+    } else if (f == "tk") {
+      s.ticket = v;
+      have_ticket = true;
+    } else if (f == "v") {
+      const auto version = parse_number<std::uint64_t>(v);
+      if (!version || *version == 0) return corrupt();
+      s.version = *version;
+    } else if (f == "cr" || f == "rn" || f == "ex") {
+      const auto ms = parse_number<std::int64_t>(v);
+      if (!ms) return corrupt();
+      const Timestamp t{std::chrono::milliseconds(*ms)};
+      if (f == "cr") {
+        s.created = t;
+        have_created = true;
+      } else if (f == "rn") {
+        s.renewed = t;
+        have_renewed = true;
+      } else {
+        s.expires = t;
+      }
+    }  // fields a later version may add are ignored
+  }
+  if (!have_sub || !have_created || !have_renewed || !have_ticket || s.version == 0)
+    return corrupt();
+  return std::optional<UserSession>(std::move(s));
+}
+
+StoreResult<std::vector<UserSession>> decode_sessions(const Reply& pairs,
+                                                      const std::string& partition) {
+  if (pairs.type != Reply::Type::array || pairs.elements.size() % 2 != 0) return corrupt();
+  std::vector<UserSession> out;
+  out.reserve(pairs.elements.size() / 2);
+  for (std::size_t i = 0; i < pairs.elements.size(); i += 2) {
+    if (pairs.elements[i].type != Reply::Type::string) return corrupt();
+    auto session = decode_session(pairs.elements[i].text, pairs.elements[i + 1], partition);
+    if (!session) return session.error();
+    if (!*session) return corrupt();  // the scripts return only sessions that exist
+    out.push_back(std::move(**session));
+  }
+  return out;
+}
+
+}  // namespace gatehouse::redis
