@@ -62,15 +62,19 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) ./scripts/fuzz.sh $(FUZZ_BUILD)
 
 # The tests that run code on several threads, built with ThreadSanitizer: the stores' concurrent
-# writers and conformance races, the refresh lease race, the custom store.
-TSAN_TESTS = memory_store_test sqlite_store_test sqlite_crash_writer ticket_store_test custom_store_test
+# writers and conformance races, the refresh lease race, the custom store, the PostgreSQL and
+# Redis stores (their engines' io threads beside the callers'), and the whole gateway on several
+# io threads under a bounded stress.
+TSAN_TESTS = memory_store_test sqlite_store_test sqlite_crash_writer ticket_store_test custom_store_test \
+  postgres_conformance_test postgres_store_test postgres_crash_writer redis_protocol_test redis_store_test \
+  redis_cluster_test gateway_threads_test
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_TSAN=ON \
 	  -DGATEHOUSE_BUILD_BENCH=OFF $(CMAKE_ARGS)
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest -j $(JOBS) --output-on-failure --timeout 900 --no-tests=error \
-	  -R '^(Memory|Sqlite|SqliteStore|TicketStore|LeaseStore|ExampleMap)'
+	  -R '^(Memory|Sqlite|SqliteStore|TicketStore|LeaseStore|ExampleMap|Postgres|Redis|GatewayThreads)'
 
 # Store benchmarks beside a raw sqlite3 baseline, then the back-channel logout request beside
 # its parts; each prints its ratios. BENCH_ARGS passes flags to both.

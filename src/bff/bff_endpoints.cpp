@@ -234,8 +234,11 @@ boost::asio::awaitable<Response> BffEndpoints::user(Request& request) {
   std::string logout_url = options_.base_path + "/logout";
   if (active.session.session_id)
     logout_url += "?sid=" + oidc::form_encode(*active.session.session_id);
-  co_return no_store(
-      http::json(200, user_claims_json(active.ticket.claims, logout_url, expires_in)));
+  // Rendered once per opened ticket (and logout URL); only the seconds left change.
+  auto prefix = active.opened->rendered(logout_url, [&](const tickets::SessionTicket& t) {
+    return user_claims_prefix(t.claims, logout_url);
+  });
+  co_return no_store(http::json(200, complete_user_claims(std::move(prefix), expires_in)));
 }
 
 boost::asio::awaitable<Response> BffEndpoints::logout(Request& request) {
@@ -263,8 +266,8 @@ boost::asio::awaitable<Response> BffEndpoints::logout(Request& request) {
 
   if (auto removed = co_await tickets_->remove(active->key); !removed) co_return unavailable();
   spdlog::info("logout: session ended");
-  if (active->ticket.refresh_token) {
-    std::vector<std::string> tokens{std::move(*active->ticket.refresh_token)};
+  if (active->ticket().refresh_token) {
+    std::vector<std::string> tokens{*active->ticket().refresh_token};
     co_await revoke(std::move(tokens));
   }
 
@@ -273,7 +276,7 @@ boost::asio::awaitable<Response> BffEndpoints::logout(Request& request) {
   if (oidc_->ready()) {
     state = crypto::base64url_encode(crypto::sha256(active->key + std::to_string(now_seconds())))
                 .substr(0, 32);
-    end_session = oidc_->end_session_url(active->ticket.id_token,
+    end_session = oidc_->end_session_url(active->ticket().id_token,
                                          options_.public_origin + "/signout-callback-oidc", state);
   }
   auto r = redirect_to(end_session.value_or(return_url));

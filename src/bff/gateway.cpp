@@ -17,10 +17,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <thread>
 
 namespace gatehouse::bff {
 namespace {
@@ -116,9 +121,22 @@ std::vector<std::string> reserved_paths(const config::Config& c) {
 
 }  // namespace
 
+// The io_context's concurrency hint: 1 lets Asio skip work meant for several threads.
+int concurrency_hint(std::size_t threads) {
+  return threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT;
+}
+
 struct Gateway::Impl {
+  explicit Impl(config::Config c)
+      : config(std::move(c)),
+        io(concurrency_hint(config.server.io_threads())),
+        control(boost::asio::make_strand(io)) {}
+
   config::Config config;
-  boost::asio::io_context io{1};
+  boost::asio::io_context io;
+  // Every connection runs on a strand of its own (http::Server); the gateway's own coroutines
+  // (provider discovery, signals, shutdown) on this one.
+  boost::asio::strand<boost::asio::io_context::executor_type> control;
   std::shared_ptr<crypto::KeyRing> keys;
   BffServices services;
   std::shared_ptr<tickets::TicketStore> ticket_store;
@@ -137,12 +155,27 @@ struct Gateway::Impl {
   std::unique_ptr<http::Server> server;
   std::unique_ptr<admin::AdminApi> admin;  // both null without an admin token
   std::unique_ptr<http::Server> admin_server;
-  bool stopping = false;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> shutting_down{false};
+
+  // Stops accepting, lets requests in progress finish (10 s at most), then stops the io threads.
+  void begin_shutdown() {
+    if (shutting_down.exchange(true)) return;
+    stopping = true;
+    for (auto& cleanup : cleanups) cleanup->stop();
+    pending_logouts->stop();
+    auto drain = [this]() -> boost::asio::awaitable<void> {
+      if (admin_server) co_await admin_server->shutdown(std::chrono::seconds(10));
+      co_await server->shutdown(std::chrono::seconds(10));
+      io.stop();
+    };
+    boost::asio::co_spawn(control, drain, boost::asio::detached);
+  }
 
   // Discovery retries until the provider answers: the gateway starts even while the provider
   // is down, and /readyz tells the load balancer when it can take logins.
   boost::asio::awaitable<void> load_provider() {
-    boost::asio::steady_timer timer(io);
+    boost::asio::steady_timer timer(control);
     for (auto delay = std::chrono::seconds(1); !stopping;
          delay = std::min(delay * 2, std::chrono::seconds(30))) {
       auto loaded = co_await oidc->load_metadata();
@@ -167,9 +200,9 @@ struct Gateway::Impl {
   }
 };
 
-Gateway::Gateway(config::Config config, BffBuilder builder) : impl_(std::make_unique<Impl>()) {
+Gateway::Gateway(config::Config config, BffBuilder builder)
+    : impl_(std::make_unique<Impl>(std::move(config))) {
   auto& i = *impl_;
-  i.config = std::move(config);
   const auto& c = i.config;
   try {
     i.keys = std::make_shared<crypto::KeyRing>(crypto::KeyRing::load_or_create(c.keys.path));
@@ -288,31 +321,40 @@ int Gateway::run() {
   if (i.admin_server) i.admin_server->start();
   for (auto& cleanup : i.cleanups) cleanup->start();
   i.pending_logouts->start(i.io.get_executor());
-  boost::asio::co_spawn(i.io, i.load_provider(), boost::asio::detached);
-  spdlog::info("gatehouse listening on {} (public origin {})", i.config.server.listen,
-               i.config.server.public_origin);
+  boost::asio::co_spawn(i.control, i.load_provider(), boost::asio::detached);
+  const std::size_t threads = i.config.server.io_threads();
+  spdlog::info("gatehouse listening on {} (public origin {}, {} io thread{})",
+               i.config.server.listen, i.config.server.public_origin, threads,
+               threads == 1 ? "" : "s");
   if (i.admin_server)
     spdlog::info("admin API listening on {}", i.config.admin.listen);
   else
     spdlog::info("admin API disabled: no admin.token");
 
-  boost::asio::signal_set signals(i.io, SIGINT, SIGTERM);
+  boost::asio::signal_set signals(i.control, SIGINT, SIGTERM);
   signals.async_wait([&i](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: finishing in-flight requests", signal);
-    i.stopping = true;
-    for (auto& cleanup : i.cleanups) cleanup->stop();
-    i.pending_logouts->stop();
-    auto drain = [&i]() -> boost::asio::awaitable<void> {
-      if (i.admin_server) co_await i.admin_server->shutdown(std::chrono::seconds(10));
-      co_await i.server->shutdown(std::chrono::seconds(10));
-      i.io.stop();
-    };
-    boost::asio::co_spawn(i.io, drain, boost::asio::detached);
+    i.begin_shutdown();
   });
+  std::vector<std::thread> workers;
+  workers.reserve(threads - 1);
+  for (std::size_t n = 1; n < threads; ++n) workers.emplace_back([&i] { i.io.run(); });
   i.io.run();
+  for (auto& t : workers) t.join();
   spdlog::info("gatehouse stopped");
   return 0;
+}
+
+void Gateway::request_stop() {
+  boost::asio::post(impl_->control, [impl = impl_.get()] {
+    spdlog::info("stop requested: finishing in-flight requests");
+    impl->begin_shutdown();
+  });
+}
+
+std::uint16_t Gateway::port() const {
+  return impl_->server->port();
 }
 
 }  // namespace gatehouse::bff

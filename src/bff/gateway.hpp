@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 
@@ -25,8 +26,13 @@ class Gateway {
   explicit Gateway(config::Config config, BffBuilder builder = {});
   ~Gateway();
 
-  // Serves until SIGINT or SIGTERM, then shuts down gracefully. Returns the exit code.
+  // Serves on `[server] threads` io threads (this one among them) until SIGINT or SIGTERM or
+  // request_stop(), then shuts down gracefully. Returns the exit code.
   int run();
+  // From any thread, once run() has started: shuts down as SIGTERM would.
+  void request_stop();
+  // The bound port of `[server] listen` (useful with port 0).
+  std::uint16_t port() const;
 
  private:
   struct Impl;

@@ -102,7 +102,7 @@ boost::asio::awaitable<http::Response> LocalApis::serve(const Entry& entry,
       in.headers.emplace_back(name, std::move(value));
   in.body = std::move(request.body);
   in.subject = session.session.subject_id;
-  in.claims_json = boost::json::serialize(session.ticket.claims);
+  in.claims_json = boost::json::serialize(session.ticket().claims);
   const auto& authorization = credential.credential->authorization;
   const auto space = authorization.find(' ');
   in.token_type = authorization.substr(0, space);

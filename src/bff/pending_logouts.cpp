@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -52,7 +53,8 @@ std::size_t PendingLogouts::waiting() const {
 
 void PendingLogouts::start(boost::asio::any_io_executor executor) {
   boost::asio::co_spawn(
-      executor, [self = shared_from_this()] { return self->loop(); }, boost::asio::detached);
+      boost::asio::make_strand(std::move(executor)),
+      [self = shared_from_this()] { return self->loop(); }, boost::asio::detached);
 }
 
 void PendingLogouts::stop() {

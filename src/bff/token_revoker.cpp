@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -71,7 +72,7 @@ boost::asio::awaitable<RevocationOutcome> TokenRevoker::revoke(std::vector<std::
         "provider by themselves)",
         outcome.dropped);
   for (std::size_t i = 0; i < start; ++i)
-    boost::asio::co_spawn(executor_, work(), boost::asio::detached);
+    boost::asio::co_spawn(boost::asio::make_strand(executor_), work(), boost::asio::detached);
   if (batch->remaining != 0) {
     boost::system::error_code ec;
     co_await batch->done->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));

@@ -25,6 +25,18 @@ boost::json::object claim(std::string_view type, boost::json::value value) {
 
 std::string user_claims_json(const boost::json::object& claims, const std::string& logout_url,
                              std::int64_t session_expires_in) {
+  return complete_user_claims(user_claims_prefix(claims, logout_url), session_expires_in);
+}
+
+std::string complete_user_claims(std::string prefix, std::int64_t session_expires_in) {
+  // Exactly what serializing the claim object would append: {"type":..,"value":N}]
+  prefix += R"(,{"type":"bff:session_expires_in","value":)";
+  prefix += std::to_string(session_expires_in);
+  prefix += "}]";
+  return prefix;
+}
+
+std::string user_claims_prefix(const boost::json::object& claims, const std::string& logout_url) {
   boost::json::array out;
   for (const auto& [name, value] : claims) {
     if (std::find(protocol_claims.begin(), protocol_claims.end(), name) != protocol_claims.end())
@@ -38,8 +50,9 @@ std::string user_claims_json(const boost::json::object& claims, const std::strin
     }
   }
   out.push_back(claim("bff:logout_url", boost::json::value(logout_url)));
-  out.push_back(claim("bff:session_expires_in", session_expires_in));
-  return boost::json::serialize(out);
+  auto text = boost::json::serialize(out);
+  text.pop_back();  // the closing "]": complete_user_claims() adds the last claim and it
+  return text;
 }
 
 }  // namespace gatehouse::bff

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstring>
@@ -96,6 +97,7 @@ struct KeyRing::Impl {
   KeyRingData data;
   std::optional<std::filesystem::path> file;  // set when rotate() must persist
   bool dpop_persisted = false;
+  std::atomic<std::uint64_t> generation{0};  // bumped by every change of the keys
 
   const KeyRingKey* find(std::string_view kid) const {
     for (const auto& k : data.keys)
@@ -168,6 +170,11 @@ void KeyRing::rotate() {
     impl_->dpop_persisted = true;
   }
   impl_->data = std::move(next);
+  ++impl_->generation;
+}
+
+std::uint64_t KeyRing::generation() const {
+  return impl_->generation.load(std::memory_order_acquire);
 }
 
 std::string KeyRing::seal(std::string_view plaintext, std::string_view associated_data) const {

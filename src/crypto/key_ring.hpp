@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -61,6 +62,9 @@ class KeyRing {
 
   std::size_t size() const;
   std::string active_kid() const;
+  // Changes whenever the keys do (rotate()): what was opened under an older generation may no
+  // longer open (tickets/opened_tickets.hpp).
+  std::uint64_t generation() const;
 
   // The current DPoP key; never null. Holders keep theirs alive across a rotate().
   std::shared_ptr<const DpopKey> dpop_key() const;

@@ -39,7 +39,7 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{15'000};   // TLS handshake, a request head, a body
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30'000};  // writing one response
-  std::size_t max_connections = 10'000;             // further connections are closed at once
+  std::size_t max_connections = 20'000;             // further connections are closed at once
   std::optional<TlsFiles> tls;                      // serve HTTPS when set
 };
 

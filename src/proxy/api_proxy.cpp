@@ -164,7 +164,7 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
     co_return;
   }
   for (const auto& want : rc.require_claims) {
-    if (!claim_satisfied(session->ticket.claims, want)) {
+    if (!claim_satisfied(session->ticket().claims, want)) {
       auto answer = refusal(403, "the session lacks a claim this API requires");
       co_await exchange.respond(std::move(answer));
       co_return;

@@ -121,7 +121,7 @@ CredentialOutcome TokenManager::credential(const std::string& token, const std::
 boost::asio::awaitable<CredentialOutcome> TokenManager::user_credential(
     tickets::ActiveSession& session, const CallSite& call) {
   const auto& audience = call.route->config.audience;
-  if (auto held = held_token(session.ticket, audience); held && fresh(held->expires_at))
+  if (auto held = held_token(session.ticket(), audience); held && fresh(held->expires_at))
     co_return credential(*held->access_token, *held->token_type, call);
   co_return co_await refresh(session, call);
 }
@@ -129,9 +129,9 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::user_credential(
 boost::asio::awaitable<CredentialOutcome> TokenManager::refresh(tickets::ActiveSession& session,
                                                                 const CallSite& call) {
   const auto& audience = call.route->config.audience;
-  if (!session.ticket.refresh_token) {
+  if (!session.ticket().refresh_token) {
     // Nothing to refresh with (no offline_access): use the token while it lasts.
-    auto held = held_token(session.ticket, audience);
+    auto held = held_token(session.ticket(), audience);
     if (held &&
         (!held->expires_at || Timestamp(std::chrono::seconds(*held->expires_at)) > clock_()))
       co_return credential(*held->access_token, *held->token_type, call);
@@ -159,7 +159,7 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::refresh(tickets::ActiveS
     if (!*again) co_return session_over();
     if ((*again)->session.version == session.session.version) continue;
     session = std::move(**again);
-    if (auto held = held_token(session.ticket, audience); held && fresh(held->expires_at))
+    if (auto held = held_token(session.ticket(), audience); held && fresh(held->expires_at))
       co_return credential(*held->access_token, *held->token_type, call);
   }
 }
@@ -172,9 +172,9 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::refresh_holding(
   if (!current) co_return store_down();
   if (!*current) co_return session_over();
   session = std::move(**current);
-  if (auto held = held_token(session.ticket, audience); held && fresh(held->expires_at))
+  if (auto held = held_token(session.ticket(), audience); held && fresh(held->expires_at))
     co_return credential(*held->access_token, *held->token_type, call);
-  if (!session.ticket.refresh_token) co_return session_over();
+  if (!session.ticket().refresh_token) co_return session_over();
 
   // The lease outlives a slow provider: renewed every third of its time until the call ends.
   auto keep_lease = [this, &lease]() -> boost::asio::awaitable<void> {
@@ -186,7 +186,7 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::refresh_holding(
     }
   };
   auto redeem =
-      oidc_->refresh_tokens(*session.ticket.refresh_token, audience, session.session.subject_id);
+      oidc_->refresh_tokens(*session.ticket().refresh_token, audience, session.session.subject_id);
   auto renewing = keep_lease();
   auto answered = co_await (std::move(redeem) || std::move(renewing));
   auto& refreshed = std::get<0>(answered);
@@ -215,13 +215,10 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::refresh_holding(
           if (!tokens.id_token_claims.empty()) t.claims = tokens.id_token_claims;
           return;
         }
-        auto it = std::find_if(t.resource_tokens.begin(), t.resource_tokens.end(),
-                               [&](const auto& r) { return r.resource == *audience; });
-        if (it == t.resource_tokens.end())
-          it = t.resource_tokens.insert(t.resource_tokens.end(), {*audience, "", "Bearer", {}});
-        it->access_token = tokens.access_token;
-        it->token_type = type;
-        it->access_token_expires_at = expires_at;
+        auto& slot = t.resource_slot(*audience);
+        slot.access_token = tokens.access_token;
+        slot.token_type = type;
+        slot.access_token_expires_at = expires_at;
       });
   if (!stored) {
     // The provider may have rotated the refresh token: the session cannot refresh again.
@@ -232,7 +229,7 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::refresh_holding(
   }
   if (!*stored) co_return session_over();  // revoked while the provider answered
   session = std::move(**stored);
-  const auto held = held_token(session.ticket, audience);
+  const auto held = held_token(session.ticket(), audience);
   co_return credential(*held->access_token, *held->token_type, call);
 }
 

@@ -8,6 +8,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace gatehouse {
@@ -61,7 +62,9 @@ UserSessionCleanupService::UserSessionCleanupService(
   if (!cleanup) throw std::invalid_argument("cleanup service needs a store cleanup");
   if (options.interval <= std::chrono::milliseconds::zero() || options.batch_size == 0)
     throw std::invalid_argument("cleanup interval and batch size must be positive");
-  state_->executor = std::move(executor);
+  // A strand of its own: the loop, start() and stop() never run at once on a multi-threaded
+  // io_context.
+  state_->executor = boost::asio::make_strand(std::move(executor));
   state_->cleanup = std::move(cleanup);
   state_->options = options;
 }

@@ -1,5 +1,6 @@
-// The session ticket: what the gateway knows about a signed-in user. It is serialized to JSON
-// and sealed with the key ring before it reaches the store, so a database dump holds no token.
+// The session ticket: what the gateway knows about a signed-in user. It is serialized (format v2:
+// compact and compressed, see tickets/ticket_format.hpp) and sealed with the key ring before it
+// reaches the store, so a database dump holds no token.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -22,6 +23,9 @@ struct ResourceToken {
   friend bool operator==(const ResourceToken&, const ResourceToken&) = default;
 };
 
+// The most resource tokens one ticket holds (every format refuses more).
+inline constexpr std::size_t max_resource_tokens = 16;
+
 struct SessionTicket {
   boost::json::object claims;  // the ID token's claims
   std::string id_token;
@@ -33,12 +37,17 @@ struct SessionTicket {
 
   // The token for `resource` (the login's own token when none), or null.
   const ResourceToken* find_resource(std::string_view resource) const;
+  // The entry for `resource`, added when missing; with max_resource_tokens held already, the
+  // one expiring first makes room (it is fetched again when next needed).
+  ResourceToken& resource_slot(std::string_view resource);
 
   friend bool operator==(const SessionTicket&, const SessionTicket&) = default;
 };
 
+// Always the newest format (v2).
 std::string serialize_ticket(const SessionTicket& ticket);
-// nullopt for anything that is not a ticket this version wrote (bounded depth and size).
-std::optional<SessionTicket> parse_ticket(std::string_view json);
+// Reads every format ever written (v1 JSON, v2); nullopt for anything else, never a crash
+// (bounded size, JSON depth, number of resources, and output of decompression).
+std::optional<SessionTicket> parse_ticket(std::string_view plaintext);
 
 }  // namespace gatehouse::tickets

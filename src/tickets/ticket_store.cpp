@@ -1,5 +1,6 @@
 #include "tickets/ticket_store.hpp"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,7 +13,8 @@ TicketStore::TicketStore(std::shared_ptr<UserSessionStore> store,
     : store_(std::move(store)),
       keys_(std::move(keys)),
       options_(options),
-      clock_(clock ? std::move(clock) : system_clock()) {}
+      clock_(clock ? std::move(clock) : system_clock()),
+      opened_(options.opened_ticket_cache) {}
 
 Timestamp TicketStore::absolute_expiry(const UserSession& s) const {
   return s.created + options_.max_lifetime;
@@ -61,15 +63,22 @@ boost::asio::awaitable<std::optional<ActiveSession>> TicketStore::open(std::stri
     co_await store_->delete_user_session(key);
     co_return std::nullopt;
   }
-  auto plaintext = keys_->open(s.ticket, key);
-  if (!plaintext) {
-    spdlog::warn("session ticket cannot be decrypted with any key; treating as anonymous");
-    co_return std::nullopt;
+  const auto generation = keys_->generation();
+  auto opened = opened_.find(key, s.ticket, generation);
+  if (!opened) {
+    auto plaintext = keys_->open(s.ticket, key);
+    if (!plaintext) {
+      spdlog::warn("session ticket cannot be decrypted with any key; treating as anonymous");
+      co_return std::nullopt;
+    }
+    auto ticket = parse_ticket(*plaintext);
+    OPENSSL_cleanse(plaintext->data(), plaintext->size());
+    if (!ticket) co_return std::nullopt;
+    opened = std::make_shared<const OpenedTicket>(std::move(*ticket));
+    opened_.insert(key, s.ticket, generation, opened);
   }
-  auto ticket = parse_ticket(*plaintext);
-  if (!ticket) co_return std::nullopt;
   const auto expires = s.expires ? std::min(*s.expires, absolute) : absolute;
-  co_return ActiveSession{std::move(key), std::move(s), std::move(*ticket), expires};
+  co_return ActiveSession{std::move(key), std::move(s), std::move(opened), expires};
 }
 
 boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::load(
@@ -126,15 +135,18 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::u
     if (!loaded) co_return loaded.error();
     if (!*loaded) co_return Loaded{};
     auto& active = **loaded;
-    change(active.ticket);
+    SessionTicket changed = active.ticket();
+    change(changed);
     auto& s = active.session;
-    const auto sealed = keys_->seal(serialize_ticket(active.ticket), key);
+    const auto sealed = keys_->seal(serialize_ticket(changed), key);
     UserSessionUpdate update{s.subject_id, s.session_id, s.created, s.renewed,
                              s.expires,    sealed,       s.version};
     auto stored = co_await store_->update_user_session(key, update);
     if (stored) {
       s.ticket = sealed;
       ++s.version;
+      active.opened = std::make_shared<const OpenedTicket>(std::move(changed));
+      opened_.insert(key, sealed, keys_->generation(), active.opened);
       co_return loaded;
     }
     if (stored.error() == StoreErrc::not_found) co_return Loaded{};
@@ -144,6 +156,7 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::u
 }
 
 boost::asio::awaitable<StoreResult<void>> TicketStore::remove(std::string key) {
+  opened_.erase(key);
   co_return co_await store_->delete_user_session(std::move(key));
 }
 

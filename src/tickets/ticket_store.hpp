@@ -14,6 +14,7 @@
 
 #include "crypto/key_ring.hpp"
 #include "tickets/handle.hpp"
+#include "tickets/opened_tickets.hpp"
 #include "tickets/ticket.hpp"
 
 #include <chrono>
@@ -30,6 +31,8 @@ struct TicketStoreOptions {
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(30);
   std::chrono::milliseconds max_lifetime = std::chrono::hours(8);
   std::chrono::milliseconds renew_after = std::chrono::minutes(1);
+  // Opened tickets kept for rows that have not changed since (tickets/opened_tickets.hpp).
+  std::size_t opened_ticket_cache = 10'000;
 };
 
 struct IssuedSession {
@@ -41,9 +44,11 @@ struct IssuedSession {
 
 struct ActiveSession {
   std::string key;
-  UserSession session;  // as stored (after any renewal)
-  SessionTicket ticket;
-  Timestamp expires;  // when it ends unless renewed
+  UserSession session;                         // as stored (after any renewal)
+  std::shared_ptr<const OpenedTicket> opened;  // never null; shared with the cache
+  Timestamp expires;                           // when it ends unless renewed
+
+  const SessionTicket& ticket() const { return opened->ticket(); }
 };
 
 // What ending sessions by filter did: how many, and the refresh tokens they held (to revoke them
@@ -110,6 +115,7 @@ class TicketStore {
   std::shared_ptr<const crypto::KeyRing> keys_;
   TicketStoreOptions options_;
   Clock clock_;
+  OpenedTickets opened_;
 };
 
 }  // namespace gatehouse::tickets

@@ -69,5 +69,19 @@ TEST(UserClaims, DropsProtocolClaimsAndAddsBffClaims) {
   EXPECT_EQ(got, want);
 }
 
+TEST(UserClaims, RenderedInTwoPartsIsTheSameDocument) {
+  auto claims = boost::json::parse(R"({"sub":"al\"ice","n":1.5,"e":[],"o":{}})").as_object();
+  const auto prefix = user_claims_prefix(claims, "/bff/logout?sid=a%20b");
+  for (std::int64_t left : {0, 1, 1799, -3, 28'800}) {
+    const auto whole = complete_user_claims(prefix, left);
+    EXPECT_EQ(whole, user_claims_json(claims, "/bff/logout?sid=a%20b", left));
+    auto parsed = boost::json::parse(whole).as_array();
+    EXPECT_EQ(parsed.back().at("value").as_int64(), left);
+    // What a single serialization of the whole array gives, byte for byte.
+    parsed.back().as_object()["value"] = left;
+    EXPECT_EQ(whole, boost::json::serialize(parsed));
+  }
+}
+
 }  // namespace
 }  // namespace gatehouse::bff

@@ -66,7 +66,7 @@ TEST_F(TicketStoreTest, HandleIsRandomAndOnlyItsHashIsStored) {
   EXPECT_FALSE(run(io_, memory_->get_user_session(a.handle))->has_value());
   auto active = load(a.handle);
   ASSERT_TRUE(active);
-  EXPECT_EQ(active->ticket, ticket_for("alice"));
+  EXPECT_EQ(active->ticket(), ticket_for("alice"));
 }
 
 TEST_F(TicketStoreTest, MalformedOrUnknownHandlesAreAnonymous) {
@@ -186,7 +186,7 @@ TEST_F(TicketStoreTest, ASlideNeverOverwritesTokensStoredMeanwhile) {
   // The same race through load(slide): the renewal loses quietly and the tokens stay.
   auto active = load(issued.handle, true);
   ASSERT_TRUE(active);
-  EXPECT_EQ(active->ticket.access_token, "new-access");
+  EXPECT_EQ(active->ticket().access_token, "new-access");
   EXPECT_EQ(tickets_.refresh_token(active->session), "new-refresh");
 }
 
@@ -207,7 +207,7 @@ TEST_F(TicketStoreTest, UpdateTicketReappliesItsChangeOverAConcurrentWriter) {
   EXPECT_EQ(applied, 2) << "the change is applied again over the newer version";
   auto now = load(issued.handle, false);
   ASSERT_TRUE(now);
-  EXPECT_EQ(now->ticket.access_token, "refreshed");
+  EXPECT_EQ(now->ticket().access_token, "refreshed");
   EXPECT_EQ(now->session.renewed, clock_.now()) << "and the slide's renewal stands";
   EXPECT_FALSE(*run(io_, tickets_.update_ticket("no-such-key", [](SessionTicket&) {})));
 }

@@ -14,7 +14,9 @@ SqliteSessionDatabase::SqliteSessionDatabase(SqliteDatabaseOptions options)
       writer_(sqlite::Workers::Policy::write, 1, options_.max_writes_per_commit,
               [this] { return open_writer(); }),
       readers_(sqlite::Workers::Policy::read, std::max<std::size_t>(1, options_.reader_threads), 16,
-               [this] { return open_reader(); }) {}
+               [this] { return open_reader(busy_timeout()); }),
+      // Never waiting for a lock: the thread using one has other requests to serve.
+      inline_readers_(options_.inline_readers, [this] { return open_reader(0); }) {}
 
 std::unique_ptr<sqlite::Connection> SqliteSessionDatabase::open_writer() {
   auto c = std::make_unique<sqlite::Connection>(
@@ -33,9 +35,9 @@ std::unique_ptr<sqlite::Connection> SqliteSessionDatabase::open_writer() {
   return c;
 }
 
-std::unique_ptr<sqlite::Connection> SqliteSessionDatabase::open_reader() {
+std::unique_ptr<sqlite::Connection> SqliteSessionDatabase::open_reader(int busy_timeout_ms) {
   auto c = std::make_unique<sqlite::Connection>(options_.path, sqlite::Connection::Mode::read_only,
-                                                busy_timeout());
+                                                busy_timeout_ms);
   c->exec("PRAGMA mmap_size=268435456");
   return c;
 }

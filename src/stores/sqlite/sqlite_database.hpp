@@ -3,6 +3,7 @@
 
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
 
+#include "stores/sqlite/sqlite_inline_readers.hpp"
 #include "stores/sqlite/sqlite_workers.hpp"
 
 #include <atomic>
@@ -18,6 +19,7 @@ class SqliteSessionDatabase {
 
   sqlite::Workers& readers() { return readers_; }
   sqlite::Workers& writer() { return writer_; }
+  sqlite::InlineReaders& inline_readers() { return inline_readers_; }
   const SqliteDatabaseOptions& options() const { return options_; }
 
   // Queues a PASSIVE checkpoint (it never blocks readers or the writer) unless one is pending.
@@ -25,7 +27,7 @@ class SqliteSessionDatabase {
 
  private:
   std::unique_ptr<sqlite::Connection> open_writer();
-  std::unique_ptr<sqlite::Connection> open_reader();
+  std::unique_ptr<sqlite::Connection> open_reader(int busy_timeout_ms);
   std::unique_ptr<sqlite::Connection> open_checkpointer();
   static int on_commit(void* self, sqlite3*, const char*, int wal_pages);
   int busy_timeout() const { return static_cast<int>(options_.busy_timeout.count()); }
@@ -39,6 +41,7 @@ class SqliteSessionDatabase {
   sqlite::Workers checkpointer_;
   sqlite::Workers writer_;
   sqlite::Workers readers_;
+  sqlite::InlineReaders inline_readers_;
 };
 
 }  // namespace gatehouse

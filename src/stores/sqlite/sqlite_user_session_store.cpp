@@ -99,7 +99,8 @@ SqliteUserSessionStore::SqliteUserSessionStore(SqliteUserSessionStoreOptions opt
           open_sqlite_session_database({.path = std::move(options.path),
                                         .reader_threads = options.reader_threads,
                                         .busy_timeout = options.busy_timeout,
-                                        .max_writes_per_commit = options.max_writes_per_commit}),
+                                        .max_writes_per_commit = options.max_writes_per_commit,
+                                        .inline_readers = options.inline_readers}),
           std::move(options.partition), std::move(options.clock)) {}
 
 SqliteUserSessionStore::SqliteUserSessionStore(const UserSessionStoreContext& context,
@@ -143,6 +144,11 @@ SqliteUserSessionStore::get_user_session(std::string key) {
     if (rc == SQLITE_DONE) return std::optional<UserSession>();
     return sqlite::to_store_error(rc);
   };
+  if (auto lease = database_->inline_readers().try_acquire()) {
+    auto here = sqlite::run_here<std::optional<UserSession>>(**lease, work);
+    // Busy (a lock these connections never wait for) or an I/O error: the reader threads try.
+    if (here || here.error() != StoreErrc::unavailable) co_return here;
+  }
   co_return co_await sqlite::run_on<std::optional<UserSession>>(
       database_->readers(), Job::Kind::in_transaction, std::move(work));
 }

@@ -129,11 +129,11 @@ class TypedJob final : public Job {
 
   void complete() override {
     auto executor = guard_.get_executor();
-    boost::asio::dispatch(executor, [handler = std::move(handler_),
-                                     result = std::move(*result_)]() mutable {
-      boost::asio::get_associated_cancellation_slot(handler).clear();
-      std::move(handler)(std::move(result));
-    });
+    boost::asio::dispatch(executor,
+                          [handler = std::move(handler_), result = std::move(*result_)]() mutable {
+                            boost::asio::get_associated_cancellation_slot(handler).clear();
+                            std::move(handler)(std::move(result));
+                          });
     // Only now, on this worker thread: the handler may already have run elsewhere and let its
     // owner destroy the execution context, which must not happen while dispatch is still
     // signalling the context's threads (a ThreadSanitizer finding).
@@ -147,6 +147,18 @@ class TypedJob final : public Job {
   std::shared_ptr<std::atomic<bool>> cancelled_;
   std::optional<StoreResult<R>> result_;
 };
+
+// Runs `work(Connection&) -> StoreResult<R>` on the calling thread, with the outcomes a job has.
+template <class R, class Work>
+StoreResult<R> run_here(Connection& connection, Work& work) {
+  try {
+    return work(connection);
+  } catch (const boost::system::system_error& e) {
+    return e.code();
+  } catch (const std::bad_alloc&) {
+    return make_error_code(StoreErrc::unavailable);
+  }
+}
 
 // Runs `work(Connection&) -> StoreResult<R>` on `workers` and resumes the caller on its executor.
 // Pass a named lambda: g++ 12 destroys capturing lambda temporaries in a co_await twice.

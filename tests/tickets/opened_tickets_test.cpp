@@ -1,0 +1,148 @@
+// The verified-session cache on its own (hits only for the very envelope, bounded, generations),
+// and through the ticket store: with the cache warm, a revoked or changed session is seen on the
+// very next load.
+#include "tickets/opened_tickets.hpp"
+
+#include <gatehouse/stores/memory_user_session_store.hpp>
+
+#include "support/run.hpp"
+#include "tickets/ticket_store.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::testing {
+namespace {
+
+using tickets::OpenedTicket;
+using tickets::OpenedTickets;
+using tickets::SessionTicket;
+
+std::shared_ptr<const OpenedTicket> opened(std::string access) {
+  SessionTicket t;
+  t.access_token = std::move(access);
+  return std::make_shared<const OpenedTicket>(std::move(t));
+}
+
+TEST(OpenedTickets, HitsOnlyTheSameEnvelopeUnderTheSameKeyAndGeneration) {
+  crypto::KeyRing keys = crypto::KeyRing::generate();
+  OpenedTickets cache(100);
+  const auto sealed = keys.seal("plaintext", "k1");
+  cache.insert("k1", sealed, 0, opened("a"));
+  ASSERT_TRUE(cache.find("k1", sealed, 0));
+  EXPECT_EQ(cache.find("k1", sealed, 0)->ticket().access_token, "a");
+  EXPECT_FALSE(cache.find("k2", sealed, 0)) << "another key";
+  EXPECT_FALSE(cache.find("k1", sealed, 1)) << "another key ring generation";
+  EXPECT_FALSE(cache.find("k1", keys.seal("plaintext", "k1"), 0)) << "a new sealing, same text";
+  auto shorter = sealed;
+  shorter.pop_back();
+  EXPECT_FALSE(cache.find("k1", shorter, 0));
+  auto other_tag = sealed;
+  other_tag.back() ^= 1;
+  EXPECT_FALSE(cache.find("k1", other_tag, 0));
+  EXPECT_FALSE(cache.find("k1", "", 0));
+  cache.erase("k1");
+  EXPECT_FALSE(cache.find("k1", sealed, 0));
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(OpenedTickets, IsBoundedAndDropsTheLeastRecentlyUsed) {
+  OpenedTickets cache(160);  // 16 shards of 10
+  for (int i = 0; i < 2000; ++i) cache.insert("k" + std::to_string(i), "sealed", 0, opened("t"));
+  EXPECT_LE(cache.size(), 160u);
+  EXPECT_TRUE(cache.find("k1999", "sealed", 0)) << "the newest entry is kept";
+  EXPECT_FALSE(cache.find("k0", "sealed", 0)) << "the oldest went first";
+  OpenedTickets off(0);
+  off.insert("k", "sealed", 0, opened("t"));
+  EXPECT_FALSE(off.find("k", "sealed", 0));
+}
+
+TEST(OpenedTickets, ReplacingAnEntryKeepsOneEntryPerKey) {
+  OpenedTickets cache(100);
+  cache.insert("k", "sealed-1", 0, opened("one"));
+  cache.insert("k", "sealed-2", 0, opened("two"));
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_FALSE(cache.find("k", "sealed-1", 0));
+  EXPECT_EQ(cache.find("k", "sealed-2", 0)->ticket().access_token, "two");
+}
+
+TEST(OpenedTickets, RendersOncePerContext) {
+  auto t = opened("a");
+  int calls = 0;
+  auto render = [&](const SessionTicket& ticket) {
+    ++calls;
+    return "body-" + ticket.access_token;
+  };
+  EXPECT_EQ(t->rendered("ctx", render), "body-a");
+  EXPECT_EQ(t->rendered("ctx", render), "body-a");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(t->rendered("other", render), "body-a");
+  EXPECT_EQ(calls, 2) << "another context is rendered, not served from the memo";
+}
+
+class WarmCacheTest : public ::testing::Test {
+ protected:
+  ManualClock clock_;
+  std::shared_ptr<InMemoryUserSessionStore> store_ = std::make_shared<InMemoryUserSessionStore>(
+      InMemoryUserSessionStoreOptions{.partition = "app", .clock = clock_.clock()});
+  std::shared_ptr<crypto::KeyRing> keys_ =
+      std::make_shared<crypto::KeyRing>(crypto::KeyRing::generate());
+  tickets::TicketStore tickets_{store_, keys_, {}, clock_.clock()};
+  boost::asio::io_context io_;
+
+  std::string login() {
+    SessionTicket t;
+    t.claims["sub"] = "alice";
+    t.access_token = "first";
+    auto issued = run(io_, tickets_.create("alice", "sid", t));
+    EXPECT_TRUE(issued);
+    return issued->handle;
+  }
+  std::optional<tickets::ActiveSession> load(const std::string& handle) {
+    auto r = run(io_, tickets_.load(handle, false));
+    EXPECT_TRUE(r);
+    return r ? *r : std::nullopt;
+  }
+};
+
+TEST_F(WarmCacheTest, TheSameTicketIsSharedWhileTheRowIsUnchanged) {
+  const auto handle = login();
+  auto a = load(handle);
+  auto b = load(handle);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->opened.get(), b->opened.get()) << "opened once, shared";
+}
+
+TEST_F(WarmCacheTest, ARevocationElsewhereShowsOnTheNextLoad) {
+  const auto handle = login();
+  ASSERT_TRUE(load(handle));
+  ASSERT_TRUE(load(handle));
+  // Another instance deletes the row directly in the store: nothing told this cache.
+  auto key = tickets::TicketStore::key_for_handle(handle);
+  ASSERT_TRUE(run(io_, store_->delete_user_session(*key)));
+  EXPECT_FALSE(load(handle));
+}
+
+TEST_F(WarmCacheTest, AChangedTicketIsOpenedAfresh) {
+  const auto handle = login();
+  ASSERT_EQ(load(handle)->ticket().access_token, "first");
+  auto key = *tickets::TicketStore::key_for_handle(handle);
+  // A refresh on another instance: a second ticket store over the same store and key ring.
+  tickets::TicketStore elsewhere(store_, keys_, {}, clock_.clock());
+  auto updated =
+      run(io_, elsewhere.update_ticket(key, [](SessionTicket& t) { t.access_token = "second"; }));
+  ASSERT_TRUE(updated && *updated);
+  EXPECT_EQ(load(handle)->ticket().access_token, "second");
+}
+
+TEST_F(WarmCacheTest, ARotatedKeyRingOpensEverythingAfresh) {
+  const auto handle = login();
+  auto before = load(handle);
+  keys_->rotate();
+  auto after = load(handle);
+  ASSERT_TRUE(before && after);
+  EXPECT_NE(before->opened.get(), after->opened.get());
+  EXPECT_EQ(after->ticket().access_token, "first");
+}
+
+}  // namespace
+}  // namespace gatehouse::testing
