@@ -245,14 +245,21 @@ Gateway::Gateway(config::Config config, BffBuilder builder)
       std::make_shared<BffEndpoints>(std::move(endpoint_options), i.ticket_store, i.oidc, i.keys);
   // Leases: token refreshes, and which instance cleans up each round.
   auto leases = std::make_shared<tickets::LeaseStore>(i.lease_store, i.services.context.clock);
-  const std::pair<std::shared_ptr<UserSessionStore>, std::string> partitions[] = {
-      {i.services.store, c.session.partition},
-      {i.replay_store, tickets::replay_partition(c.session.partition)},
-      {i.lease_store, tickets::lease_partition(c.session.partition)}};
-  for (const auto& [store, partition] : partitions) {
+  struct CleanedPartition {
+    std::shared_ptr<UserSessionStore> store;
+    std::string partition;
+    const char* what;
+  };
+  const CleanedPartition partitions[] = {
+      {i.services.store, c.session.partition, "sessions"},
+      {i.replay_store, tickets::replay_partition(c.session.partition),
+       "back-channel replay records"},
+      {i.lease_store, tickets::lease_partition(c.session.partition), "leases"}};
+  for (const auto& [store, partition, what] : partitions) {
     auto cleanup = std::dynamic_pointer_cast<UserSessionStoreCleanup>(store);
     if (!cleanup) continue;
     auto options = i.services.cleanup_options;
+    options.what = what;
     options.turns =
         std::make_shared<tickets::LeaseCleanupTurns>(leases, partition, options.interval);
     i.cleanups.push_back(std::make_unique<UserSessionCleanupService>(i.io.get_executor(),

@@ -31,9 +31,11 @@ boost::asio::awaitable<StoreResult<std::size_t>> cleanup_once(
                       std::chrono::steady_clock::now() - started)
                       .count();
   if (removed)
-    spdlog::info("session cleanup removed {} expired sessions in {} ms", *removed, ms);
+    spdlog::info("session cleanup removed {} expired {} in {} ms", *removed, state->options.what,
+                 ms);
   else if (removed.error() != StoreErrc::cancelled)
-    spdlog::warn("session cleanup failed after {} ms: {}", ms, removed.error().message());
+    spdlog::warn("session cleanup of {} failed after {} ms: {}", state->options.what, ms,
+                 removed.error().message());
   co_return removed;
 }
 

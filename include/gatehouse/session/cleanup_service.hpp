@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 namespace gatehouse {
 
@@ -24,6 +25,8 @@ struct CleanupServiceOptions {
   std::chrono::milliseconds interval = std::chrono::minutes(10);
   std::size_t batch_size = 1000;
   std::shared_ptr<CleanupTurns> turns;  // null: every round runs here
+  // What the partition holds, for the log line ("session cleanup removed 3 expired sessions").
+  std::string what = "sessions";
 };
 
 class UserSessionCleanupService {
