@@ -11,6 +11,9 @@
 //   const env = await startEnvironment({ api: true, gateways: 2, idpEnv: { IDP_TEST_HOOKS: '1' } });
 //   ... env.apiUrl, env.gateways[1].url, await env.startGateway() ...
 //
+//   const env = await startEnvironment({ store: 'postgres', gateways: 2 });  // or 'redis'
+//   ... await env.storeServer.kill(); await env.storeServer.start() ...
+//
 // Run directly (`node scripts/e2e-env.mjs [--api]`) it starts one environment (with the sample
 // API), prints its URLs and waits for Ctrl-C.
 import { spawn } from 'node:child_process';
@@ -323,6 +326,9 @@ export async function startGatehouse({ bin = gatehouseBinary(), configPath, url,
  *                 opens when a token is configured, e.g. GATEHOUSE_ADMIN_TOKEN in gatehouseEnv)
  *   gatehouseEnv  extra environment variables for the gateways (GATEHOUSE_* from the caller's
  *                 shell are never passed on)
+ *   store         'sqlite' (default), 'memory', 'postgres' or 'redis': for the last two a server
+ *                 of our own is started first (scripts/e2e-stores.mjs) and stopped last; it is
+ *                 `storeServer` ({ url, port, kill(), start(), query(sql) for PostgreSQL })
  *   readyPath / readyStatus  what "started" means (default GET /readyz == 200)
  * Resolves to { gatehouseUrl, adminUrl, idpUrl, apiUrl, tmpDir, configPath, config, logs, port,
  * gatehouse, idp, api, gateways, startGateway(options), apiStats(), stop() } (plus idpSigningKey
@@ -334,7 +340,7 @@ export async function startGatehouse({ bin = gatehouseBinary(), configPath, url,
  */
 export async function startEnvironment({
   gatehouseBin = gatehouseBinary(), repoRoot = REPO_ROOT, extraConfig = {}, extraToml = '', idpEnv = {}, idpUrl, idpSigningKey,
-  api = false, apiRoutes, gateways: gatewayCount = 1,
+  api = false, apiRoutes, gateways: gatewayCount = 1, store = 'sqlite',
   port, adminPort, gatehouseEnv = {}, readyPath, readyStatus, keepTmp = Boolean(process.env.E2E_KEEP_TMP),
 } = {}) {
   repoRoot = resolve(repoRoot);
@@ -347,6 +353,7 @@ export async function startEnvironment({
   let idp;
   let apiServer;
   let apiUrl;
+  let storeServer;
   const gateways = [];
   let config;
   let toml;
@@ -360,6 +367,7 @@ export async function startEnvironment({
       ...(apiServer ? { api: await apiServer.stop() } : {}),
       idp: idp ? await idp.stop() : undefined,
     };
+    if (storeServer) await storeServer.stop({ keep });
     if (!keep) await rm(tmpDir, { recursive: true, force: true });
     return codes;
   };
@@ -399,12 +407,22 @@ export async function startEnvironment({
       idp = await startIdp({ repoRoot, gatehouseOrigins: [gatehouseUrl], logFile: logs.idp, env: idpEnv });
       idpUrl = idp.url;
     }
+    let storeSession = {};
+    if (store === 'postgres' || store === 'redis') {
+      const { startStore } = await import('./e2e-stores.mjs');
+      ({ server: storeServer, session: storeSession } = await startStore(store, tmpDir));
+      logs[store] = storeServer.logFile;
+    } else if (store === 'memory') {
+      storeSession = { store: 'memory' };
+    } else if (store !== 'sqlite') {
+      throw new Error(`store must be sqlite, memory, postgres or redis, got ${store}`);
+    }
     if (api) {
       apiServer = await startApi({ repoRoot, issuer: idpUrl, logFile: logs.api, env: api === true ? {} : api });
       apiUrl = apiServer.url;
     }
     const admin = { admin: { listen: `127.0.0.1:${adminPort}` } };
-    const base = merge(baseConfig({ port, idpUrl, tmpDir, repoRoot }), admin);
+    const base = merge(merge(baseConfig({ port, idpUrl, tmpDir, repoRoot }), admin), { session: storeSession });
     if (api) base.oidc.scopes = [...base.oidc.scopes, 'api.read', 'api.write'];
     const routes = api ? apiRoutesFor(apiUrl, apiRoutes) : [];
     config = merge(merge(base, routes.length ? { api: routes } : {}), extraConfig);
@@ -414,7 +432,7 @@ export async function startEnvironment({
     while (gateways.length < gatewayCount) await startGateway();
     return {
       gatehouseUrl, adminUrl: `http://127.0.0.1:${adminPort}`, idpUrl, apiUrl, tmpDir, configPath: gateways[0].configPath, config, logs, port,
-      gatehouse: gateways[0].gatehouse, idp, api: apiServer, gateways, startGateway, idpSigningKey, stop,
+      gatehouse: gateways[0].gatehouse, idp, api: apiServer, gateways, startGateway, idpSigningKey, storeServer, stop,
       /** The sample API's counters (GET /api/stats). */
       apiStats: async () => {
         if (!apiUrl) throw new Error('no sample API in this environment (startEnvironment({ api: true }))');
