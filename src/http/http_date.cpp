@@ -19,4 +19,18 @@ std::string http_date(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+std::string_view http_date_now() {
+  struct Cached {
+    std::time_t second = -1;
+    std::string text;
+  };
+  thread_local Cached cached;
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  if (now != cached.second) {
+    cached.text = http_date(std::chrono::system_clock::from_time_t(now));
+    cached.second = now;
+  }
+  return cached.text;
+}
+
 }  // namespace gatehouse::http

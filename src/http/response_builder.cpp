@@ -30,7 +30,7 @@ bhttp::response<Body> start(const Fields& headers, int status, const ResponseCon
     if (server_owned(name) && !(upgrade && iequals(name, "connection"))) continue;
     m.insert(name, value);
   }
-  m.set(bhttp::field::date, http_date(std::chrono::system_clock::now()));
+  m.set(bhttp::field::date, http_date_now());
   m.set("X-Content-Type-Options", "nosniff");
   if (!upgrade) m.keep_alive(ctx.keep_alive);
   return m;

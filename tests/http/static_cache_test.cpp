@@ -24,6 +24,22 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+TEST(HttpDate, TheCachedDateIsNowOnEveryThread) {
+  EXPECT_EQ(http_date(std::chrono::system_clock::from_time_t(784111777)),
+            "Sun, 06 Nov 1994 08:49:37 GMT");
+  auto check = [] {
+    for (int i = 0; i < 3; ++i) {
+      const auto before = http_date(std::chrono::system_clock::now());
+      const std::string cached(http_date_now());
+      const auto after = http_date(std::chrono::system_clock::now());
+      EXPECT_TRUE(cached == before || cached == after) << cached << " not " << before;
+    }
+  };
+  check();
+  std::thread other(check);
+  other.join();
+}
+
 void write_file(const fs::path& p, std::string_view content) {
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
