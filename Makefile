@@ -72,7 +72,7 @@ test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_TSAN=ON \
 	  -DGATEHOUSE_BUILD_BENCH=OFF $(CMAKE_ARGS)
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
-	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest -j $(JOBS) --output-on-failure --timeout 900 --no-tests=error \
 	  -R '^(Memory|Sqlite|SqliteStore|TicketStore|LeaseStore|ExampleMap|Postgres|Redis|GatewayThreads)'
 

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -100,7 +101,10 @@ Seeded seed_sessions(const config::Config& c) {
             std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(1))
             .count();
     auto issued = run(io, tickets.create(user, "sid-" + std::to_string(i), t));
-    EXPECT_TRUE(issued);
+    if (!issued) {
+      ADD_FAILURE() << "seeding session " << i << ": " << issued.error().message();
+      break;
+    }
     out.handles.push_back(issued->handle);
     out.keys.push_back(issued->key);
   }
@@ -139,6 +143,16 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
                         });
   upstream.start();
   std::thread upstream_thread([&] { upstream_io.run(); });
+  // Stops and joins whatever runs when the test ends early (a failed ASSERT).
+  struct Joined {
+    std::function<void()> stop;
+    std::thread& thread;
+    ~Joined() {
+      if (!thread.joinable()) return;
+      stop();
+      thread.join();
+    }
+  } upstream_joined{[&] { upstream_io.stop(); }, upstream_thread};
 
   auto c = gateway_config(dir, upstream.port());
   const auto seeded = seed_sessions(c);
@@ -146,6 +160,7 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
   bff::Gateway gateway(c);
   const auto port = gateway.port();
   std::thread serving([&] { gateway.run(); });
+  Joined serving_joined{[&] { gateway.request_stop(); }, serving};
 
   std::array<std::atomic<bool>, kSessions> revoked{};
   std::atomic<std::size_t> ok{0}, unauthorized{0}, failures{0}, late_revocations{0};
