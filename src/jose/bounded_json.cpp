@@ -4,6 +4,7 @@
 #include <boost/json/error.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
@@ -78,7 +79,13 @@ struct UniqueNamesHandler {
     stack.push_uint64(u);
     return true;
   }
-  bool on_double(double d, json::string_view, error_code&) {
+  // Boost.JSON 1.81 reads 1e999 as infinity and 0e999 as NaN, and would write them back as
+  // Infinity and NaN, which is not JSON: /bff/user would hand the SPA a body it cannot parse.
+  bool on_double(double d, json::string_view, error_code& ec) {
+    if (!std::isfinite(d)) {
+      ec = json::error::exponent_overflow;
+      return false;
+    }
     stack.push_double(d);
     return true;
   }

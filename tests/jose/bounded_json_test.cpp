@@ -66,6 +66,15 @@ TEST(BoundedJson, BoundsAndShape) {
   EXPECT_TRUE(parse_json_object(" {\"a\":1}\n ", 4096));  // surrounding whitespace is JSON
 }
 
+TEST(BoundedJson, NumbersBeyondADoubleAreMalformed) {
+  for (const char* json :
+       {R"({"n":1e999})", R"({"n":-1e999})", R"({"n":0e999})", R"({"a":[1,{"b":[2e400]}]})"})
+    EXPECT_EQ(error_of(json), JoseErrc::malformed) << json;
+  auto tiny = parse_json_object(R"({"n":1e-999,"big":123456789012345678901234567890})", 4096);
+  ASSERT_TRUE(tiny);
+  EXPECT_EQ(boost::json::serialize(*tiny), R"({"n":0E0,"big":1.2345678901234568E29})");
+}
+
 TEST(BoundedJson, ValuesSurviveTheParse) {
   auto r = parse_json_object(
       R"({"s":"t\u00e9","i":-5,"u":18446744073709551615,"d":1.5,"b":true,"n":null,"a":[1,{}]})",
