@@ -16,6 +16,25 @@ TicketStore::TicketStore(std::shared_ptr<UserSessionStore> store,
       clock_(clock ? std::move(clock) : system_clock()),
       opened_(options.opened_ticket_cache) {}
 
+void TicketStore::note_failure(const char* operation, boost::system::error_code ec) const {
+  if (ec == StoreErrc::not_found || ec == StoreErrc::conflict || ec == StoreErrc::cancelled) return;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = last_failure_line_ms_.load(std::memory_order_relaxed);
+  if (now - last < 1000 ||
+      !last_failure_line_ms_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+    unreported_failures_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const auto more = unreported_failures_.exchange(0, std::memory_order_relaxed);
+  if (more == 0)
+    spdlog::warn("session store: {} failed: {}", operation, ec.message());
+  else
+    spdlog::warn("session store: {} failed: {} (and {} more store failures since the last line)",
+                 operation, ec.message(), more);
+}
+
 Timestamp TicketStore::absolute_expiry(const UserSession& s) const {
   return s.created + options_.max_lifetime;
 }
@@ -45,10 +64,10 @@ boost::asio::awaitable<StoreResult<IssuedSession>> TicketStore::create(
     if (session.session_id) {
       UserSessionsFilter stale{.subject_id = session.subject_id, .session_id = session.session_id};
       auto removed = co_await store_->delete_user_sessions(stale);
-      if (!removed) co_return removed.error();
+      if (!noted(removed, "delete (login replacing a stale session)")) co_return removed.error();
     }
     auto created = co_await store_->create_user_session(session);
-    if (created) co_return issued;
+    if (noted(created, "create")) co_return issued;
     if (created.error() != StoreErrc::conflict || !session.session_id) co_return created.error();
   }
   co_return make_error_code(StoreErrc::conflict);
@@ -87,7 +106,7 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::l
   auto key = key_for_handle(handle);
   if (!key) co_return Loaded{};
   auto found = co_await store_->get_user_session(*key);
-  if (!found) co_return found.error();
+  if (!noted(found, "get")) co_return found.error();
   if (!*found) co_return Loaded{};
   auto active = co_await open(*key, std::move(**found));
   if (!active) co_return Loaded{};
@@ -108,9 +127,9 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::l
       s.expires = update.expires;
       ++s.version;
       active->expires = std::min(*update.expires, absolute);
-    } else if (renewed.error() != StoreErrc::conflict) {
+    } else {
       // The read was fine; a failed renewal only means the idle timer was not pushed out.
-      spdlog::warn("session renewal failed: {}", renewed.error().message());
+      noted(renewed, "update (sliding renewal)");
     }
     // conflict: another writer renewed or refreshed it first; its write stands.
   }
@@ -121,7 +140,7 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::l
     std::string key) {
   using Loaded = std::optional<ActiveSession>;
   auto found = co_await store_->get_user_session(key);
-  if (!found) co_return found.error();
+  if (!noted(found, "get")) co_return found.error();
   if (!*found) co_return Loaded{};
   co_return co_await open(std::move(key), std::move(**found));
 }
@@ -150,14 +169,16 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::u
       co_return loaded;
     }
     if (stored.error() == StoreErrc::not_found) co_return Loaded{};
-    if (stored.error() != StoreErrc::conflict) co_return stored.error();
+    if (stored.error() != StoreErrc::conflict) co_return noted(stored, "update").error();
   }
   co_return make_error_code(StoreErrc::conflict);
 }
 
 boost::asio::awaitable<StoreResult<void>> TicketStore::remove(std::string key) {
   opened_.erase(key);
-  co_return co_await store_->delete_user_session(std::move(key));
+  auto removed = co_await store_->delete_user_session(std::move(key));
+  noted(removed, "delete");
+  co_return removed;
 }
 
 std::optional<std::string> TicketStore::refresh_token(const UserSession& session) const {
@@ -173,12 +194,12 @@ boost::asio::awaitable<StoreResult<EndedSessions>> TicketStore::end_sessions(
   EndedSessions ended;
   if (refresh_tokens) {
     auto matching = co_await store_->get_user_sessions(filter);
-    if (!matching) co_return matching.error();
+    if (!noted(matching, "get by filter")) co_return matching.error();
     for (const auto& session : *matching)
       if (auto token = refresh_token(session)) ended.refresh_tokens.push_back(std::move(*token));
   }
   auto removed = co_await store_->delete_user_sessions(std::move(filter));
-  if (!removed) co_return removed.error();
+  if (!noted(removed, "delete by filter")) co_return removed.error();
   ended.count = *removed;
   co_return ended;
 }

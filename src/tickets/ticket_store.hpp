@@ -17,7 +17,9 @@
 #include "tickets/opened_tickets.hpp"
 #include "tickets/ticket.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -110,12 +112,22 @@ class TicketStore {
   Timestamp absolute_expiry(const UserSession& s) const;
   // The stored session opened, or empty (expired, unreadable); deletes an expired one.
   boost::asio::awaitable<std::optional<ActiveSession>> open(std::string key, UserSession stored);
+  // Logs a failure of the store (not: not found, conflict, cancelled) at most once a second,
+  // with how many it stands for: a store that is down fails every request.
+  template <class T>
+  const StoreResult<T>& noted(const StoreResult<T>& result, const char* operation) const {
+    if (!result) note_failure(operation, result.error());
+    return result;
+  }
+  void note_failure(const char* operation, boost::system::error_code ec) const;
 
   std::shared_ptr<UserSessionStore> store_;
   std::shared_ptr<const crypto::KeyRing> keys_;
   TicketStoreOptions options_;
   Clock clock_;
   OpenedTickets opened_;
+  mutable std::atomic<std::int64_t> last_failure_line_ms_{-1'000'000};
+  mutable std::atomic<std::uint64_t> unreported_failures_{0};
 };
 
 }  // namespace gatehouse::tickets

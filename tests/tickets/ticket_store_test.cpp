@@ -6,6 +6,10 @@
 #include "tickets/failing_store.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
 
 namespace gatehouse::testing {
 namespace {
@@ -141,6 +145,27 @@ TEST_F(TicketStoreTest, TicketIsBoundToItsSessionKey) {
                          stored_b->renewed,    stored_b->expires,    stored_a->ticket};
   ASSERT_TRUE(run(io_, memory_->update_user_session(b.key, swap)));
   EXPECT_FALSE(load(b.handle)) << "alice's ticket must not open as bob's session";
+}
+
+TEST_F(TicketStoreTest, AFailingStoreIsLoggedOnceASecondNotPerRequest) {
+  auto s = login("alice", "s1");
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_st>(log)));
+  store_->down = true;
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(run(io_, tickets_.load(s.handle, true)));
+  store_->down = false;
+  EXPECT_TRUE(load(s.handle));
+  spdlog::set_default_logger(previous);
+  const auto text = log.str();
+  EXPECT_NE(text.find("session store: get failed: "), std::string::npos) << text;
+  // 50 failures within a second: one line (a slow machine may cross a second: two).
+  const auto lines = std::count(text.begin(), text.end(), '\n');
+  EXPECT_GE(lines, 1);
+  EXPECT_LE(lines, 2) << text;
+  EXPECT_EQ(text.find(s.handle), std::string::npos) << text;
+  EXPECT_EQ(text.find(s.key), std::string::npos) << text;
 }
 
 TEST_F(TicketStoreTest, TicketFromAnotherKeyRingIsAnonymous) {
