@@ -246,6 +246,39 @@ TEST_F(SqliteStore, ConcurrentCreatesAreCommittedTogether) {
   EXPECT_LE(stats.commits, 3u) << "without group commit this is one transaction per create";
 }
 
+// Gets run on the awaiting thread (no hop), so they need not suspend; a coroutine looping over
+// them must still let the rest of its io_context run, e.g. a write's completion.
+TEST_F(SqliteStore, ALoopOfGetsLetsOtherWorkOnItsThreadRun) {
+  SqliteUserSessionStore store({.path = path_, .partition = "app"});
+  ASSERT_TRUE(run(
+      io_, store.create_user_session(make_session("hot", "alice", std::nullopt, clock_.now()))));
+  bool written = false;
+  int gets = 0;
+  boost::asio::co_spawn(
+      io_,
+      [&]() -> boost::asio::awaitable<void> {
+        while (!written && gets < 100'000) {
+          auto got = co_await store.get_user_session("hot");
+          EXPECT_TRUE(got && *got);
+          ++gets;
+        }
+      },
+      boost::asio::detached);
+  boost::asio::co_spawn(
+      io_,
+      [&]() -> boost::asio::awaitable<void> {
+        auto r = co_await store.create_user_session(
+            make_session("other", "bob", std::nullopt, clock_.now()));
+        EXPECT_TRUE(r);
+        written = true;
+      },
+      boost::asio::detached);
+  io_.restart();
+  io_.run();
+  EXPECT_TRUE(written) << gets << " gets";
+  EXPECT_LT(gets, 100'000) << "the write's completion never ran beside the loop of gets";
+}
+
 TEST_F(SqliteStore, PartitionsOfOneDatabaseShareOneWriter) {
   auto store = std::make_shared<SqliteUserSessionStore>(
       SqliteUserSessionStoreOptions{.path = path_, .partition = "app"});

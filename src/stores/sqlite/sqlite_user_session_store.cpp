@@ -7,6 +7,9 @@
 #include "stores/sqlite/sqlite_workers.hpp"
 
 #include <sqlite3.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
 
@@ -144,6 +147,14 @@ SqliteUserSessionStore::get_user_session(std::string key) {
     if (rc == SQLITE_DONE) return std::optional<UserSession>();
     return sqlite::to_store_error(rc);
   };
+  // A read here never suspends: a coroutine that loops over gets would keep its thread from
+  // everything else queued on it (a cleanup's completion, other connections). Every 16th inline
+  // read on a thread first lets the queue run.
+  thread_local unsigned inline_reads = 0;
+  if (++inline_reads % 16 == 0) {
+    auto executor = co_await boost::asio::this_coro::executor;
+    co_await boost::asio::post(executor, boost::asio::use_awaitable);
+  }
   if (auto lease = database_->inline_readers().try_acquire()) {
     auto here = sqlite::run_here<std::optional<UserSession>>(**lease, work);
     // Busy (a lock these connections never wait for) or an I/O error: the reader threads try.
