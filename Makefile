@@ -82,6 +82,19 @@ bench: build
 	$(BUILD)/bench/store_bench $(BENCH_ARGS)
 	$(BUILD)/bench/backchannel_bench $(BENCH_ARGS)
 
+# The PostgreSQL and Redis stores beside raw libpq / hiredis sending the same statements and
+# commands, each on a server of its own (temp dir, loopback); GATEHOUSE_BENCH_SIZES (default
+# 10000,1000000) picks the sizes, BENCH_ARGS passes flags to both.
+.PHONY: bench-stores bench-transfer
+bench-stores: build
+	$(BUILD)/bench/postgres_bench $(BENCH_ARGS)
+	$(BUILD)/bench/redis_bench $(BENCH_ARGS)
+
+# `gatehouse sessions import` / `export` of BENCH_SESSIONS (1,000,000) sessions through SQLite,
+# PostgreSQL and Redis: wall time and peak RSS of each step (bounded, servers of its own).
+bench-transfer: build
+	@GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse ./scripts/bench-transfer.sh
+
 # The gateway on its embedded SQLite store with the development identity provider and the
 # sample SPA; prints the URL and the demo users. Ctrl-C stops everything.
 demo: build
@@ -101,10 +114,14 @@ bench-refresh: build
 	cd demo/api && $(NPM_CI)
 	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse node scripts/bench-refresh-storm.mjs
 
-# Load benchmark (wrk, loopback, bounded): authenticated /bff/user beside a static file.
+# Load benchmark (wrk, loopback, bounded, one table): a bare Beast floor, a static file and
+# authenticated /bff/user (10,000 sessions), threads 1 vs 2, RSS with 10,000 idle connections.
+# BENCH_STORES=sqlite,postgres,redis BENCH_TWO_INSTANCES=1 adds each store and two instances per
+# store (issue #10); the other BENCH_* knobs are listed at the top of scripts/bench-http.mjs.
 bench-http: build
 	@./scripts/install-deps.sh node
-	@GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse ./scripts/bench-http.sh
+	@GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse \
+	  BARE_UPSTREAM_BIN=$(CURDIR)/$(BUILD)/bench/bare_upstream ./scripts/bench-http.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
