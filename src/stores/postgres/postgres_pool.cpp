@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace gatehouse::postgres {
 namespace {
@@ -14,6 +15,7 @@ namespace {
 constexpr std::chrono::milliseconds first_backoff{100};
 constexpr std::chrono::milliseconds max_backoff{2000};
 constexpr std::chrono::milliseconds cancel_repeat{20};
+constexpr std::chrono::seconds timeout_report_interval{1};
 
 template <class T>
 bool remove_from(std::vector<std::shared_ptr<T>>& list, const T* item) {
@@ -96,6 +98,7 @@ void Pool::cancel(const std::shared_ptr<Job>& job) {
 }
 
 void Pool::expire(const std::shared_ptr<Job>& job) {
+  if (job->phase == Job::Phase::queued || job->phase == Job::Phase::running) report_timeout(*job);
   if (job->phase == Job::Phase::queued) {
     if (auto it = std::find(queue_.begin(), queue_.end(), job); it != queue_.end())
       queue_.erase(it);
@@ -111,6 +114,23 @@ void Pool::expire(const std::shared_ptr<Job>& job) {
   c->abort();
 }
 
+void Pool::report_timeout(const Job& job) {
+  // At most one line a second, so a struggling server does not also flood the log.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_timeout_report_ < timeout_report_interval) {
+    ++unreported_timeouts_;
+    return;
+  }
+  last_timeout_report_ = now;
+  const auto unreported = std::exchange(unreported_timeouts_, 0);
+  spdlog::warn(
+      "session store: {} on {} timed out after {} ms ({}), answered unavailable{}",
+      operation_of(job.statement), parameters_.where(), settings_.timeout.count(),
+      job.phase == Job::Phase::queued ? "still waiting for a free connection"
+                                      : "the server had not answered",
+      unreported ? fmt::format("; {} more timed out since the last report", unreported) : "");
+}
+
 void Pool::finish(const std::shared_ptr<Job>& job, boost::system::error_code ec,
                   const PGresult* result) {
   if (job->phase == Job::Phase::done) return;
@@ -124,6 +144,14 @@ void Pool::finish(const std::shared_ptr<Job>& job, boost::system::error_code ec,
     --cancelling_;
     notify_cancel_waiters();
   }
+}
+
+void Pool::start(const std::shared_ptr<Connection>& c, const std::shared_ptr<Job>& job) {
+  // Running from here on (before run() sends it): a cancellation meanwhile goes to its
+  // connection.
+  job->phase = Job::Phase::running;
+  job->connection = c;
+  ++busy_;
 }
 
 void Pool::fail_queued() {
@@ -143,10 +171,7 @@ void Pool::pump() {
     }
     auto job = std::move(queue_.front());
     queue_.pop_front();
-    // Running from here on (run() starts later): a cancellation meanwhile goes to its connection.
-    job->phase = Job::Phase::running;
-    job->connection = c;
-    ++busy_;
+    start(c, job);
     boost::asio::co_spawn(io_, run(std::move(c), std::move(job)), boost::asio::detached);
   }
   if (queue_.empty()) return check_stopped();
@@ -166,35 +191,49 @@ void Pool::pump() {
 }
 
 boost::asio::awaitable<void> Pool::run(std::shared_ptr<Connection> c, std::shared_ptr<Job> job) {
-  Connection::Outcome out;
-  // Cancelled before it was sent: nothing to ask the server (a cancel request sent already finds
-  // the connection idle, and it waits until the server took it).
-  if (!job->cancel_requested && job->phase == Job::Phase::running)
-    out = co_await c->execute(job->statement, statements_[static_cast<std::size_t>(job->statement)],
-                              job->params);
-  --busy_;
-  job->connection.reset();
-  if (job->phase == Job::Phase::running && job->cancel_requested && !out.sent) {
-    finish(job, make_error_code(StoreErrc::cancelled));
-    dispose(c);
-  } else if (job->phase == Job::Phase::done) {
-    close(c);  // it timed out: expire() answered and aborted the connection
-  } else if (out.lost && !out.sent && !job->retried) {
-    // It never reached the server (a connection that died while idle): run it on another.
-    close(c);
-    job->retried = true;
-    job->phase = Job::Phase::queued;
-    queue_.push_front(job);
-  } else if (out.lost) {
-    close(c);
-    finish(job, make_error_code(StoreErrc::unavailable));
-  } else {
-    const auto status = PQresultStatus(out.result.get());
-    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
-      finish(job, {}, out.result.get());
-    else
-      finish(job, error_of(out.result.get(), job->cancel_requested));
-    dispose(c);
+  // While operations are queued and the connection stays usable, it takes the next one itself:
+  // no trip through the idle list (and its socket watch) and no coroutine per operation.
+  while (job) {
+    Connection::Outcome out;
+    // Cancelled before it was sent: nothing to ask the server (a cancel request sent already
+    // finds the connection idle, and it waits until the server took it).
+    if (!job->cancel_requested && job->phase == Job::Phase::running)
+      out = co_await c->execute(job->statement,
+                                statements_[static_cast<std::size_t>(job->statement)], job->params);
+    --busy_;
+    job->connection.reset();
+    bool usable = false;
+    if (job->phase == Job::Phase::running && job->cancel_requested && !out.sent) {
+      finish(job, make_error_code(StoreErrc::cancelled));
+      usable = true;
+    } else if (job->phase == Job::Phase::done) {
+      close(c);  // it timed out: expire() answered and aborted the connection
+    } else if (out.lost && !out.sent && !job->retried) {
+      // It never reached the server (a connection that died while idle): run it on another.
+      close(c);
+      job->retried = true;
+      job->phase = Job::Phase::queued;
+      queue_.push_front(job);
+    } else if (out.lost) {
+      close(c);
+      finish(job, make_error_code(StoreErrc::unavailable));
+    } else {
+      const auto status = PQresultStatus(out.result.get());
+      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+        finish(job, {}, out.result.get());
+      else
+        finish(job, error_of(out.result.get(), job->cancel_requested));
+      usable = true;
+    }
+    job.reset();
+    if (!usable) break;
+    if (queue_.empty() || stopped_ || !c->healthy() || c->pending_cancels > 0) {
+      dispose(c);
+      break;
+    }
+    job = std::move(queue_.front());
+    queue_.pop_front();
+    start(c, job);
   }
   pump();
 }

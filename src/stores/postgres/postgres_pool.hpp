@@ -1,11 +1,14 @@
 // Internal: the bounded connection pool and its queue of operations, on the engine's io thread.
 //
 // An operation waits in the queue for an idle connection; connections open on demand up to the
-// pool's size. Each operation is bounded by the timeout from the moment it is queued: queued
-// past it, it is dropped; running past it, it is answered `unavailable`, cancelled on the server
-// and its connection closed. A failed connection attempt backs off (100 ms doubling to 2 s, with
-// jitter); while no connection is up and the backoff runs, operations are answered `unavailable`
-// at once rather than at the timeout, and the first one after it probes the server again.
+// pool's size, and one that finishes an operation takes the next queued one at once. Each
+// operation is bounded by the timeout from the moment it is queued: queued past it, it is
+// dropped; running past it, it is answered `unavailable`, cancelled on the server and its
+// connection closed. Timeouts are logged (warn, at most one line a second, with how many more
+// there were), naming the operation and the server. A failed connection attempt backs off (100 ms
+// doubling to 2 s, with jitter); while no connection is up and the backoff runs, operations are
+// answered `unavailable` at once rather than at the timeout, and the first one after it probes the
+// server again.
 //
 // Cancellation by the caller: a queued operation is dropped (`cancelled`); a running one gets
 // cancel requests (PQcancel, repeated while it runs: one that reaches the backend before the
@@ -61,6 +64,8 @@ class Pool {
   void enqueue(std::shared_ptr<Job> job);
   void cancel(const std::shared_ptr<Job>& job);
   void expire(const std::shared_ptr<Job>& job);
+  void report_timeout(const Job& job);
+  void start(const std::shared_ptr<Connection>& c, const std::shared_ptr<Job>& job);
   void finish(const std::shared_ptr<Job>& job, boost::system::error_code ec,
               const PGresult* result = nullptr);
   void fail_queued();
@@ -98,6 +103,8 @@ class Pool {
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{0};
   bool reported_down_ = false;
+  std::chrono::steady_clock::time_point last_timeout_report_{};
+  std::size_t unreported_timeouts_ = 0;
   bool stopping_ = false;
   bool stopped_ = false;
   std::minstd_rand jitter_;

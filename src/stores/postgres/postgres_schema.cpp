@@ -193,6 +193,32 @@ std::vector<StatementText> make_statements(const std::string& quoted_schema) {
   return out;
 }
 
+const char* operation_of(Statement s) {
+  switch (s) {
+    case Statement::get:
+      return "get_user_session";
+    case Statement::by_subject:
+    case Statement::by_sid:
+    case Statement::by_both:
+      return "get_user_sessions";
+    case Statement::page:
+      return "list_user_sessions";
+    case Statement::insert:
+      return "create_user_session";
+    case Statement::update:
+      return "update_user_session";
+    case Statement::remove:
+      return "delete_user_session";
+    case Statement::remove_by_subject:
+    case Statement::remove_by_sid:
+    case Statement::remove_by_both:
+      return "delete_user_sessions";
+    case Statement::remove_expired:
+      return "delete_expired_sessions";
+  }
+  return "an operation";
+}
+
 std::string quote_identifier(PGconn* c, const std::string& schema) {
   char* quoted = PQescapeIdentifier(c, schema.data(), schema.size());
   if (!quoted)

@@ -29,6 +29,9 @@ enum class Statement : std::uint8_t {
 };
 inline constexpr std::size_t statement_count = 12;
 
+// The store operation a statement serves, for messages: "get_user_session", …
+const char* operation_of(Statement s);
+
 struct StatementText {
   std::string name;  // of the prepared statement
   std::string sql;

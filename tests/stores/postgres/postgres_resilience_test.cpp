@@ -12,6 +12,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <latch>
 #include <set>
 #include <sstream>
@@ -121,6 +125,43 @@ TEST_F(PostgresResilience, AServerThatStopsAnsweringIsUnavailableAfterTheTimeout
     EXPECT_LT(took, timeout + 500ms) << "attempt " << i;
   }
   server_.resume();
+  EXPECT_TRUE(serves_again(*store));
+}
+
+TEST_F(PostgresResilience, TimeoutsAreLoggedOnceASecondNamingTheOperationAndTheServer) {
+  constexpr auto timeout = 300ms;
+  auto store = open(timeout, server_.url() + "?password=not-for-the-log");
+  ASSERT_TRUE(run(store->create_user_session(session("k"))));
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  server_.pause();
+  constexpr int n = 4;
+  int unavailable = 0;
+  for (int i = 0; i < n; ++i)
+    boost::asio::co_spawn(
+        io_,
+        [&]() -> boost::asio::awaitable<void> {
+          auto r = co_await store->get_user_session("k");
+          if (!r && r.error() == StoreErrc::unavailable) ++unavailable;
+        },
+        boost::asio::detached);
+  io_.restart();
+  io_.run();
+  server_.resume();
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(unavailable, n);
+  const auto text = log.str();
+  EXPECT_NE(text.find("get_user_session on PostgreSQL 127.0.0.1:" + std::to_string(server_.port()) +
+                      "/postgres timed out after 300 ms"),
+            std::string::npos)
+      << text;
+  // Four timeouts within a second: one line (a slow machine may cross a second: two).
+  const auto lines = std::count(text.begin(), text.end(), '\n');
+  EXPECT_GE(lines, 1);
+  EXPECT_LE(lines, 2) << text;
+  EXPECT_EQ(text.find("not-for-the-log"), std::string::npos) << text;
   EXPECT_TRUE(serves_again(*store));
 }
 
