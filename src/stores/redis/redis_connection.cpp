@@ -8,6 +8,8 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 
+#include <sys/ioctl.h>
+
 #include <random>
 
 namespace gatehouse::redis {
@@ -15,6 +17,11 @@ namespace gatehouse::redis {
 // hiredis's event hooks on an Asio stream_descriptor: one outstanding async_wait per direction
 // while hiredis wants it. The descriptor is released, never closed, when hiredis cleans up (it
 // closes its socket itself); a wait that completes after that finds no context and returns.
+//
+// Once connected, a write is not waited for: the first command of a loop turn posts one flush
+// (to this thread: no wake-up), so a burst leaves in one write and the socket is polled for
+// writability only when it is full. hiredis reads at most 16 KiB per call and the reactor is
+// edge-triggered, so while the socket still holds bytes the next read is posted, not awaited.
 class AsioEvents : public std::enable_shared_from_this<AsioEvents> {
  public:
   AsioEvents(boost::asio::io_context& io, redisAsyncContext* context, Connection& owner)
@@ -39,24 +46,58 @@ class AsioEvents : public std::enable_shared_from_this<AsioEvents> {
 
   void want(Direction d, bool on) {
     wanted_[d] = on;
-    if (on) arm(d);
+    if (!on) return;
+    if (d == write && context_ && (context_->c.flags & REDIS_CONNECTED))
+      flush_soon();
+    else
+      arm(d);
+  }
+
+  void flush_soon() {
+    if (flush_posted_ || waiting_[write]) return;
+    flush_posted_ = true;
+    boost::asio::post(descriptor_.get_executor(), [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      if (!self->context_ || !self->wanted_[write]) return;
+      redisAsyncHandleWrite(self->context_);
+      // Not all of it went out: the socket's buffer is full.
+      if (self->context_ && self->wanted_[write]) self->arm(write);
+    });
+  }
+
+  // Whether the socket still holds unread bytes (hiredis reads 16 KiB at a time).
+  bool more_to_read() const {
+    int unread = 0;
+    return ::ioctl(context_->c.fd, FIONREAD, &unread) == 0 && unread > 0;
   }
 
   void arm(Direction d) {
-    if (waiting_[d] || !context_) return;
+    if (waiting_[d] || !context_ || (d == read && (reading_ || read_posted_))) return;
     waiting_[d] = true;
     using Wait = boost::asio::posix::descriptor_base::wait_type;
     descriptor_.async_wait(d == read ? Wait::wait_read : Wait::wait_write,
                            [self = shared_from_this(), d](boost::system::error_code ec) {
                              self->waiting_[d] = false;
                              if (ec || !self->context_ || !self->wanted_[d]) return;
-                             if (d == read)
-                               redisAsyncHandleRead(self->context_);
-                             else
-                               redisAsyncHandleWrite(self->context_);
+                             if (d == read) return self->read_some();
+                             redisAsyncHandleWrite(self->context_);
                              // The context may be gone now (detach() ran inside hiredis).
                              if (self->context_ && self->wanted_[d]) self->arm(d);
                            });
+  }
+
+  void read_some() {
+    reading_ = true;
+    redisAsyncHandleRead(context_);
+    reading_ = false;
+    if (!context_ || !wanted_[read]) return;  // detach() may have run inside hiredis
+    if (!more_to_read()) return arm(read);
+    // The rest on the next turn: the callers of this part get their outcomes first.
+    read_posted_ = true;
+    boost::asio::post(descriptor_.get_executor(), [self = shared_from_this()] {
+      self->read_posted_ = false;
+      if (self->context_ && self->wanted_[read]) self->read_some();
+    });
   }
 
   void detach() {
@@ -71,6 +112,9 @@ class AsioEvents : public std::enable_shared_from_this<AsioEvents> {
   Connection& owner_;
   bool wanted_[2] = {false, false};
   bool waiting_[2] = {false, false};
+  bool flush_posted_ = false;
+  bool reading_ = false;
+  bool read_posted_ = false;
 };
 
 Connection::Connection(Core& core, Endpoint endpoint)
@@ -110,6 +154,7 @@ void Connection::connect(const std::string& address) {
     return;
   }
   context_->data = this;
+  build_reply_values(*context_->c.reader);
   try {
     events_ = std::make_shared<AsioEvents>(core_.io(), context_, *this);
   } catch (const boost::system::system_error& e) {
@@ -178,10 +223,10 @@ void Connection::on_disconnect(const redisAsyncContext* context, int status) {
 void Connection::on_handshake_reply(redisAsyncContext*, void* raw, void* self_ptr) {
   auto* self = static_cast<Connection*>(self_ptr);
   if (!raw) return;  // the context is going away
-  const auto* reply = static_cast<redisReply*>(raw);
-  if (reply->type == REDIS_REPLY_ERROR) {
+  const auto reply = take_reply_value(raw);
+  if (reply.is_error()) {
     // AUTH's errors never repeat the password.
-    self->failed(std::string(reply->str, reply->len));
+    self->failed(reply.text);
     self->drop();
     return;
   }
@@ -232,10 +277,10 @@ void Connection::send(const std::shared_ptr<Request>& request) {
     return;
   }
   const auto& command = request->command;
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lengths;
-  argv.reserve(command.args.size() + 2);
-  lengths.reserve(command.args.size() + 2);
+  auto& argv = argv_;  // reused: no allocation per command
+  auto& lengths = lengths_;
+  argv.clear();
+  lengths.clear();
   if (command.script) {
     const std::string_view verb = request->use_eval ? "EVAL" : "EVALSHA";
     const std::string& what = request->use_eval ? command.script->body : command.script->sha1;
@@ -280,7 +325,7 @@ void Connection::on_reply(redisAsyncContext*, void* raw, void* self_ptr) {
     return;
   }
   if (request->state == Request::State::done) return;  // abandoned at its deadline
-  self->core_.on_reply(*self, std::move(request), copy_reply(*static_cast<redisReply*>(raw)));
+  self->core_.on_reply(*self, std::move(request), take_reply_value(raw));
 }
 
 void Connection::drop() {

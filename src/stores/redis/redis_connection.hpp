@@ -19,6 +19,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct redisAsyncContext;
 
@@ -86,6 +87,8 @@ class Connection {
   bool counted_up_ = false;  // counted in the engine's ready connections
   std::deque<std::shared_ptr<Request>> pending_;
   std::deque<std::shared_ptr<Request>> inflight_;
+  std::vector<const char*> argv_;
+  std::vector<std::size_t> lengths_;
 };
 
 }  // namespace gatehouse::redis

@@ -20,12 +20,40 @@ bool retry_later_on(const Reply& reply) {
 
 }  // namespace
 
+namespace {
+thread_local Core* holding_core = nullptr;
+thread_local bool held_any = false;
+}  // namespace
+
+class Core::HeldSubmissions {
+ public:
+  explicit HeldSubmissions(Core& core)
+      : core_(core), outer_core_(holding_core), outer_held_(held_any) {
+    holding_core = &core;
+    held_any = false;
+  }
+  ~HeldSubmissions() {
+    const bool wake = held_any;
+    holding_core = outer_core_;
+    held_any = outer_held_;
+    if (wake) core_.wake_for_submissions();
+  }
+  HeldSubmissions(const HeldSubmissions&) = delete;
+  HeldSubmissions& operator=(const HeldSubmissions&) = delete;
+
+ private:
+  Core& core_;
+  Core* outer_core_;
+  bool outer_held_;
+};
+
 Core::Core(RedisUrl url, std::chrono::milliseconds timeout)
     : work_(io_.get_executor()),
       url_(std::move(url)),
       timeout_(timeout),
       slots_(cluster() ? slot_count : 0, nullptr),
-      refresh_timer_(io_) {}
+      refresh_timer_(io_),
+      deadline_timer_(io_) {}
 
 Core::~Core() = default;
 
@@ -50,12 +78,45 @@ void Core::shutdown() {
   for (auto& [name, connection] : nodes_) connection->close();
   auto waiting = std::move(unrouted_);
   for (auto& request : waiting) finish(request, unavailable());
+  // What is still listed waits for a retry: it would fail at its next route() anyway.
+  while (first_deadline_) finish(first_deadline_->listed, unavailable());
+  deadline_timer_.cancel();
+  deadline_armed_ = false;
   work_.reset();
 }
 
+// Only the first submission of a burst posts (and wakes the io thread); drain() takes them all.
 void Core::submit(std::shared_ptr<Request> request) {
-  boost::asio::post(io_,
-                    [this, request = std::move(request)]() mutable { begin(std::move(request)); });
+  {
+    std::lock_guard lock(submit_mutex_);
+    submitted_.push_back(std::move(request));
+    if (drain_posted_) return;
+    if (holding_core == this) {
+      held_any = true;
+      return;
+    }
+    drain_posted_ = true;
+  }
+  boost::asio::post(io_, [this] { drain(); });
+}
+
+void Core::wake_for_submissions() {
+  {
+    std::lock_guard lock(submit_mutex_);
+    if (drain_posted_ || submitted_.empty()) return;
+    drain_posted_ = true;
+  }
+  boost::asio::post(io_, [this] { drain(); });
+}
+
+void Core::drain() {
+  {
+    std::lock_guard lock(submit_mutex_);
+    draining_.swap(submitted_);
+    drain_posted_ = false;
+  }
+  for (auto& request : draining_) begin(std::move(request));
+  draining_.clear();  // keeps its capacity for the next burst
 }
 
 void Core::cancel(std::shared_ptr<Request> request) {
@@ -84,30 +145,98 @@ void Core::note_error(const Connection& connection, const std::string& why) {
 }
 
 void Core::begin(std::shared_ptr<Request> request) {
+  if (request->state == Request::State::done) return;  // cancelled before it got here
   if (stopping_) {
     finish(request, unavailable());
     return;
   }
-  request->deadline_timer.emplace(io_, request->deadline);
-  request->deadline_timer->async_wait(
-      [this, weak = std::weak_ptr<Request>(request)](boost::system::error_code ec) {
-        auto r = weak.lock();
-        if (ec || !r || r->state == Request::State::done) return;
-        Connection* overdue = r->state == Request::State::sent ? r->sent_on : nullptr;
-        // Sent and unanswered: abandoned; each script is atomic, so it ran whole or not at all.
-        finish(r, unavailable());
-        // Replies come in order: everything sent after it waits behind it on a dead link.
-        if (overdue) overdue->reset();
-      });
+  list_deadline(request);
   route(std::move(request));
+}
+
+// Deadlines come nearly in order (one timeout, set when the caller submits): the insertion
+// walks back from the end only past requests submitted a moment later on another thread.
+void Core::list_deadline(const std::shared_ptr<Request>& request) {
+  Request* after = last_deadline_;
+  while (after && after->deadline > request->deadline) after = after->earlier;
+  request->earlier = after;
+  request->later = after ? after->later : first_deadline_;
+  (request->later ? request->later->earlier : last_deadline_) = request.get();
+  (after ? after->later : first_deadline_) = request.get();
+  request->listed = request;
+  watch_deadlines();
+}
+
+void Core::unlist_deadline(Request& request) {
+  if (!request.listed) return;
+  (request.earlier ? request.earlier->later : first_deadline_) = request.later;
+  (request.later ? request.later->earlier : last_deadline_) = request.earlier;
+  request.earlier = request.later = nullptr;
+  request.listed.reset();  // may be the last owner: the caller holds its own reference
+}
+
+// One timer for every deadline, armed for the earliest; finished requests leave the list without
+// touching it, so it fires at most once per earliest deadline and re-arms for the next.
+void Core::watch_deadlines() {
+  if (!first_deadline_) return;
+  const auto when = first_deadline_->deadline;
+  if (deadline_armed_ && armed_for_ <= when) return;
+  deadline_armed_ = true;
+  armed_for_ = when;
+  deadline_timer_.expires_at(when);
+  deadline_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // re-armed earlier, or shut down
+    deadline_armed_ = false;
+    expire_overdue();
+    watch_deadlines();
+  });
+}
+
+void Core::expire_overdue() {
+  const auto now = std::chrono::steady_clock::now();
+  while (first_deadline_ && first_deadline_->deadline <= now) {
+    auto r = first_deadline_->listed;
+    Connection* overdue = r->state == Request::State::sent ? r->sent_on : nullptr;
+    // Sent and unanswered: abandoned; each script is atomic, so it ran whole or not at all.
+    finish(r, unavailable());
+    // Replies come in order: everything sent after it waits behind it on a dead link.
+    if (overdue) overdue->reset();
+  }
 }
 
 void Core::finish(const std::shared_ptr<Request>& request, StoreResult<Reply> result) {
   if (request->state == Request::State::done) return;
   request->state = Request::State::done;
-  if (request->deadline_timer) request->deadline_timer->cancel();
   if (request->retry_timer) request->retry_timer->cancel();
-  request->complete(std::move(result));
+  auto keep = request;  // `request` may refer to the list's own reference
+  unlist_deadline(*keep);
+  auto executor = keep->complete(std::move(result));
+  if (!executor) return;
+  auto group = std::find_if(completions_.begin(), completions_.end(),
+                            [&](const Completions& c) { return c.executor == *executor; });
+  if (group == completions_.end())
+    group = completions_.insert(completions_.end(), Completions{std::move(*executor), {}});
+  group->requests.push_back(std::move(keep));
+  if (completions_posted_) return;
+  completions_posted_ = true;
+  // From the io thread itself: no wake-up, it runs after what this turn is handling.
+  boost::asio::post(io_, [this] { flush_completions(); });
+}
+
+// One post per caller executor for every outcome of this loop turn. The batch keeps the Core
+// alive: a caller may let the last engine go while it is resumed. Each group's executor counts
+// as work and is let go here, after its post returned: until then the caller's context must not
+// run out of work and be destroyed while the post is still signalling it.
+void Core::flush_completions() {
+  completions_posted_ = false;
+  auto groups = std::move(completions_);
+  completions_.clear();
+  for (auto& group : groups)
+    boost::asio::post(group.executor,
+                      [core = shared_from_this(), requests = std::move(group.requests)] {
+                        HeldSubmissions held(*core);
+                        for (const auto& request : requests) request->resume();
+                      });
 }
 
 void Core::route(std::shared_ptr<Request> request) {

@@ -6,6 +6,11 @@
 // MOVED updates that slot at once and re-sends, ASK re-sends once to the named node after
 // ASKING. Commands that were not executed (NOSCRIPT: again as EVAL; TRYAGAIN, CLUSTERDOWN,
 // LOADING, MASTERDOWN, BUSY, READONLY: again after 50 ms) are retried until their deadline.
+//
+// Per-command costs are batched: submissions from any thread queue under a mutex and one post
+// wakes the io thread per burst; deadlines sit in one sorted list watched by one timer; outcomes
+// go back with one post per caller executor and loop turn, and what the callers it resumes
+// submit meanwhile wakes the io thread once, after the last of them.
 #pragma once
 
 #include <gatehouse/stores/redis_user_session_store.hpp>
@@ -29,7 +34,7 @@
 
 namespace gatehouse::redis {
 
-class Core {
+class Core : public std::enable_shared_from_this<Core> {
  public:
   Core(RedisUrl url, std::chrono::milliseconds timeout);
   ~Core();
@@ -59,7 +64,16 @@ class Core {
   void count_sent() { sent_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
+  void drain();
   void begin(std::shared_ptr<Request> request);
+  void list_deadline(const std::shared_ptr<Request>& request);
+  void unlist_deadline(Request& request);
+  void watch_deadlines();
+  void expire_overdue();
+  void flush_completions();
+  void wake_for_submissions();
+  // While resuming a batch of callers on their thread: their submissions queue without a post.
+  class HeldSubmissions;
   void route(std::shared_ptr<Request> request);
   void retry_later(std::shared_ptr<Request> request);
   Connection& node(const Endpoint& endpoint);
@@ -86,6 +100,24 @@ class Core {
   std::chrono::steady_clock::time_point last_refresh_{};
   boost::asio::steady_timer refresh_timer_;
   bool stopping_ = false;
+
+  std::mutex submit_mutex_;
+  std::vector<std::shared_ptr<Request>> submitted_;  // guarded by submit_mutex_
+  bool drain_posted_ = false;                        // guarded by submit_mutex_
+  std::vector<std::shared_ptr<Request>> draining_;
+
+  Request* first_deadline_ = nullptr;  // the deadline list, earliest first
+  Request* last_deadline_ = nullptr;
+  boost::asio::steady_timer deadline_timer_;
+  bool deadline_armed_ = false;
+  std::chrono::steady_clock::time_point armed_for_{};
+
+  struct Completions {
+    boost::asio::any_io_executor executor;
+    std::vector<std::shared_ptr<Request>> requests;
+  };
+  std::vector<Completions> completions_;
+  bool completions_posted_ = false;
 
   std::atomic<std::size_t> ready_{0};
   std::atomic<std::uint64_t> sent_{0};

@@ -68,7 +68,7 @@ void append_session_arguments(std::vector<std::string>& args, const SessionField
   }
 }
 
-StoreResult<std::optional<UserSession>> decode_session(std::string key, const Reply& fields,
+StoreResult<std::optional<UserSession>> decode_session(std::string key, Reply fields,
                                                        const std::string& partition) {
   if (fields.type != Reply::Type::array || fields.elements.size() % 2 != 0) return corrupt();
   if (fields.elements.empty()) return std::optional<UserSession>();
@@ -78,17 +78,17 @@ StoreResult<std::optional<UserSession>> decode_session(std::string key, const Re
   bool have_sub = false, have_created = false, have_renewed = false, have_ticket = false;
   for (std::size_t i = 0; i < fields.elements.size(); i += 2) {
     const auto& name = fields.elements[i];
-    const auto& value = fields.elements[i + 1];
+    auto& value = fields.elements[i + 1];
     if (name.type != Reply::Type::string || value.type != Reply::Type::string) return corrupt();
     const auto& f = name.text;
-    const auto& v = value.text;
+    auto& v = value.text;  // moved out: `fields` is this function's own
     if (f == "sub") {
-      s.subject_id = v;
+      s.subject_id = std::move(v);
       have_sub = true;
     } else if (f == "sid") {
-      s.session_id = v;
+      s.session_id = std::move(v);
     } else if (f == "tk") {
-      s.ticket = v;
+      s.ticket = std::move(v);
       have_ticket = true;
     } else if (f == "v") {
       const auto version = parse_number<std::uint64_t>(v);
@@ -114,14 +114,14 @@ StoreResult<std::optional<UserSession>> decode_session(std::string key, const Re
   return std::optional<UserSession>(std::move(s));
 }
 
-StoreResult<std::vector<UserSession>> decode_sessions(const Reply& pairs,
-                                                      const std::string& partition) {
+StoreResult<std::vector<UserSession>> decode_sessions(Reply pairs, const std::string& partition) {
   if (pairs.type != Reply::Type::array || pairs.elements.size() % 2 != 0) return corrupt();
   std::vector<UserSession> out;
   out.reserve(pairs.elements.size() / 2);
   for (std::size_t i = 0; i < pairs.elements.size(); i += 2) {
     if (pairs.elements[i].type != Reply::Type::string) return corrupt();
-    auto session = decode_session(pairs.elements[i].text, pairs.elements[i + 1], partition);
+    auto session = decode_session(std::move(pairs.elements[i].text),
+                                  std::move(pairs.elements[i + 1]), partition);
     if (!session) return session.error();
     if (!*session) return corrupt();  // the scripts return only sessions that exist
     out.push_back(std::move(**session));

@@ -71,11 +71,10 @@ void append_session_arguments(std::vector<std::string>& args, const SessionField
 
 // A session from its hash (HGETALL: field, value, ...). An empty reply is no session;
 // anything else that is not a well-formed record is StoreErrc::corrupt.
-StoreResult<std::optional<UserSession>> decode_session(std::string key, const Reply& fields,
+StoreResult<std::optional<UserSession>> decode_session(std::string key, Reply fields,
                                                        const std::string& partition);
 
 // [key, fields, key, fields, ...] as the query and listing scripts return them.
-StoreResult<std::vector<UserSession>> decode_sessions(const Reply& pairs,
-                                                      const std::string& partition);
+StoreResult<std::vector<UserSession>> decode_sessions(Reply pairs, const std::string& partition);
 
 }  // namespace gatehouse::redis

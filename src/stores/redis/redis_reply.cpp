@@ -2,7 +2,10 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <memory>
+#include <new>
+#include <stdexcept>
 
 namespace gatehouse::redis {
 namespace {
@@ -39,7 +42,88 @@ bool headers_fit(std::string_view bytes) {
   return true;
 }
 
+// A reply as the reader builds it: a redisReply head (what hiredis itself reads of a reply: its
+// type, and an error's text) before the value. Only the root is a ReplyValue; every element is
+// built in place inside its parent's value.
+struct ReplyValue {
+  redisReply head{};
+  Reply value;
+};
+
+Reply& value_of(const redisReadTask& task) {
+  return task.parent ? *static_cast<Reply*>(task.obj) : static_cast<ReplyValue*>(task.obj)->value;
+}
+
+// The new value's slot: a fresh root, or the next element of the array being read (elements
+// come in order, and one is complete before the next begins, so growing the vector is safe).
+// nullptr when out of memory: the reader reports an error instead of an exception crossing C.
+void* make_value(const redisReadTask* task, Reply::Type type, std::string_view text = {},
+                 long long integer = 0) noexcept {
+  try {
+    if (!task->parent) {
+      auto root = std::make_unique<ReplyValue>();
+      root->value.type = type;
+      root->value.text.assign(text);
+      root->value.integer = integer;
+      root->head.type = task->type;
+      root->head.integer = integer;
+      root->head.str = root->value.text.data();
+      root->head.len = root->value.text.size();
+      return root.release();
+    }
+    auto& parent = value_of(*task->parent);
+    auto& element = parent.elements.emplace_back();
+    element.type = type;
+    element.text.assign(text);
+    element.integer = integer;
+    return &element;
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  } catch (const std::length_error&) {
+    return nullptr;
+  }
+}
+
+void* create_string(const redisReadTask* task, char* str, std::size_t len) {
+  return make_value(task, type_of(task->type), std::string_view(str, len));
+}
+
+void* create_array(const redisReadTask* task, int elements) {
+  void* made = make_value(task, Reply::Type::array);
+  if (!made) return nullptr;
+  try {
+    // A header is no promise of data: reserve only what a modest reply holds.
+    auto& value = task->parent ? *static_cast<Reply*>(made) : static_cast<ReplyValue*>(made)->value;
+    value.elements.reserve(static_cast<std::size_t>(std::clamp(elements, 0, 1024)));
+  } catch (const std::bad_alloc&) {  // the first elements will grow it
+  }
+  return made;
+}
+
+void* create_integer(const redisReadTask* task, long long value) {
+  return make_value(task, Reply::Type::integer, {}, value);
+}
+
+void* create_nil(const redisReadTask* task) {
+  return make_value(task, Reply::Type::nil);
+}
+
+void free_value(void* reply) {
+  delete static_cast<ReplyValue*>(reply);
+}
+
+redisReplyObjectFunctions value_functions{create_string, create_array, create_integer, create_nil,
+                                          free_value};
+
 }  // namespace
+
+void build_reply_values(redisReader& reader) {
+  reader.fn = &value_functions;
+}
+
+Reply take_reply_value(void* reply) {
+  return std::move(static_cast<ReplyValue*>(reply)->value);
+}
 
 bool Reply::is_error(std::string_view code) const {
   return type == Type::error && text.starts_with(code) &&
@@ -76,8 +160,8 @@ Reply copy_reply(const redisReply& reply) {
 
 std::optional<std::vector<Reply>> parse_replies(std::string_view bytes) {
   if (!headers_fit(bytes)) return std::nullopt;
-  std::unique_ptr<redisReader, decltype(&redisReaderFree)> reader(redisReaderCreate(),
-                                                                  &redisReaderFree);
+  std::unique_ptr<redisReader, decltype(&redisReaderFree)> reader(
+      redisReaderCreateWithFunctions(&value_functions), &redisReaderFree);
   if (!reader || redisReaderFeed(reader.get(), bytes.data(), bytes.size()) != REDIS_OK)
     return std::nullopt;
   std::vector<Reply> replies;
@@ -85,9 +169,8 @@ std::optional<std::vector<Reply>> parse_replies(std::string_view bytes) {
     void* raw = nullptr;
     if (redisReaderGetReply(reader.get(), &raw) != REDIS_OK) return std::nullopt;
     if (!raw) break;
-    std::unique_ptr<redisReply, decltype(&freeReplyObject)> owned(static_cast<redisReply*>(raw),
-                                                                  &freeReplyObject);
-    replies.push_back(copy_reply(*owned));
+    std::unique_ptr<ReplyValue> owned(static_cast<ReplyValue*>(raw));
+    replies.push_back(std::move(owned->value));
   }
   return replies;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 struct redisReply;
+struct redisReader;
 
 namespace gatehouse::redis {
 
@@ -40,6 +41,12 @@ std::optional<T> parse_number(std::string_view text) {
 
 // Copies hiredis's reply tree (hiredis frees its own when the callback returns).
 Reply copy_reply(const redisReply& reply);
+
+// Makes `reader` build Reply values as it parses, instead of hiredis's reply tree: one copy of
+// the bytes, no second tree. Its replies (what a callback gets) are then for take_reply_value()
+// only; hiredis still frees them.
+void build_reply_values(redisReader& reader);
+Reply take_reply_value(void* reply);
 
 // Every complete reply in `bytes`, through hiredis's RESP reader; nullopt on a protocol error.
 // (Tests and the fuzzer; the engine gets its replies from hiredis's async context.)

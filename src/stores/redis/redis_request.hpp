@@ -2,8 +2,8 @@
 //
 // A Request is queued (not yet handed to hiredis: cancellable, may be re-routed), then sent (in
 // hiredis's buffer or on the wire: it reports what Redis answers), then done. Its outcome is
-// delivered exactly once, on the engine's thread; TypedRequest forwards it to the awaiting
-// coroutine's executor.
+// decided exactly once, on the engine's thread; a TypedRequest then names the awaiting
+// coroutine's executor, and the engine resumes it there (one post per executor and loop turn).
 #pragma once
 
 #include <gatehouse/session/store_error.hpp>
@@ -11,11 +11,12 @@
 #include "stores/redis/redis_reply.hpp"
 #include "stores/redis/redis_scripts.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/cancellation_type.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
@@ -49,8 +50,11 @@ class Request {
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
 
-  // The outcome, exactly once, on the engine's thread.
-  virtual void complete(StoreResult<Reply> result) = 0;
+  // The outcome, exactly once, on the engine's thread. Returns where resume() must run, or
+  // nothing when the outcome has been delivered already.
+  virtual std::optional<boost::asio::any_io_executor> complete(StoreResult<Reply> result) = 0;
+  // On the executor complete() named: hands the outcome over.
+  virtual void resume() {}
 
   Command command;
   TimePoint deadline;
@@ -64,8 +68,11 @@ class Request {
   Connection* pinned = nullptr;   // for one node only (the engine's own CLUSTER SLOTS)
   Connection* sent_on = nullptr;  // while sent
   int redirects = 0;
-  std::optional<boost::asio::steady_timer> deadline_timer;
   std::optional<boost::asio::steady_timer> retry_timer;
+  // The engine's deadline list (sorted by deadline), which owns the request while it is in it.
+  Request* earlier = nullptr;
+  Request* later = nullptr;
+  std::shared_ptr<Request> listed;
 };
 
 // The engine's own commands: the outcome goes to a function on the engine's thread.
@@ -73,42 +80,48 @@ class InternalRequest final : public Request {
  public:
   InternalRequest(Command c, TimePoint until, std::function<void(StoreResult<Reply>)> done)
       : Request(std::move(c), until), done_(std::move(done)) {}
-  void complete(StoreResult<Reply> result) override { done_(std::move(result)); }
+  std::optional<boost::asio::any_io_executor> complete(StoreResult<Reply> result) override {
+    done_(std::move(result));
+    return std::nullopt;
+  }
 
  private:
   std::function<void(StoreResult<Reply>)> done_;
 };
 
-// A coroutine's command: the outcome resumes it on its own executor. `keepalive` (the engine)
-// is let go on that executor too, never on the engine's own thread.
+// A coroutine's command: the outcome resumes it on its own executor, which counts as busy
+// until then. The work and `keepalive` (the engine) are let go on that executor too, never on
+// the engine's own thread: the last of either may end its owner.
 template <class Handler>
 class TypedRequest final : public Request {
  public:
   TypedRequest(Command c, TimePoint until, Handler handler, std::shared_ptr<const void> keepalive)
       : Request(std::move(c), until),
         handler_(std::move(handler)),
-        guard_(std::in_place, boost::asio::get_associated_executor(handler_)),
+        work_(boost::asio::prefer(boost::asio::get_associated_executor(handler_),
+                                  boost::asio::execution::outstanding_work.tracked)),
         keepalive_(std::move(keepalive)) {}
 
-  void complete(StoreResult<Reply> result) override {
-    {
-      auto executor = guard_->get_executor();
-      boost::asio::dispatch(executor, [handler = std::move(handler_), result = std::move(result),
-                                       keep = std::move(keepalive_)]() mutable {
-        boost::asio::get_associated_cancellation_slot(handler).clear();
-        std::move(handler)(std::move(result));
-      });
-    }
-    // Last, after dispatch: once the work is released the handler's owner may destroy its
-    // execution context, so nothing of it is left on this thread by then.
-    guard_.reset();
+  std::optional<boost::asio::any_io_executor> complete(StoreResult<Reply> result) override {
+    result_.emplace(std::move(result));
+    return work_;  // tracked: the engine lets this copy go only after its post returned
+  }
+
+  void resume() override {
+    auto work = std::exchange(work_, boost::asio::any_io_executor());
+    auto keep = std::move(keepalive_);
+    auto handler = std::move(handler_);
+    auto result = std::move(*result_);
+    result_.reset();
+    boost::asio::get_associated_cancellation_slot(handler).clear();
+    std::move(handler)(std::move(result));
   }
 
  private:
   Handler handler_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>>>
-      guard_;
+  boost::asio::any_io_executor work_;
   std::shared_ptr<const void> keepalive_;
+  std::optional<StoreResult<Reply>> result_;
 };
 
 }  // namespace gatehouse::redis

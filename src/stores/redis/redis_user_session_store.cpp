@@ -72,7 +72,7 @@ RedisUserSessionStore::get_user_session(std::string key) {
   auto reply = co_await engine_->execute(std::move(command));
   if (!reply) co_return reply.error();
   if (reply->is_error()) co_return error_of(*reply);
-  co_return redis::decode_session(std::move(key), *reply, partition_);
+  co_return redis::decode_session(std::move(key), std::move(*reply), partition_);
 }
 
 boost::asio::awaitable<StoreResult<void>> RedisUserSessionStore::create_user_session(
@@ -132,7 +132,7 @@ RedisUserSessionStore::get_user_sessions(UserSessionsFilter filter) {
   auto reply = co_await engine_->execute(std::move(command));
   if (!reply) co_return reply.error();
   if (reply->is_error()) co_return error_of(*reply);
-  co_return redis::decode_sessions(*reply, partition_);
+  co_return redis::decode_sessions(std::move(*reply), partition_);
 }
 
 boost::asio::awaitable<StoreResult<std::size_t>> RedisUserSessionStore::delete_user_sessions(
@@ -183,7 +183,7 @@ boost::asio::awaitable<StoreResult<UserSessionPage>> RedisUserSessionStore::list
   auto reply = co_await engine_->execute(std::move(command));
   if (!reply) co_return reply.error();
   if (reply->is_error()) co_return error_of(*reply);
-  auto sessions = redis::decode_sessions(*reply, partition_);
+  auto sessions = redis::decode_sessions(std::move(*reply), partition_);
   if (!sessions) co_return sessions.error();
   UserSessionPage out;
   out.sessions = std::move(*sessions);

@@ -174,6 +174,34 @@ TEST(RedisReplies, ClusterSlotsTable) {
   }
 }
 
+// The reader builds Reply values in place (the engine's connections use the same functions).
+TEST(RedisReplies, ValuesKeepTheirNestingAndOrder) {
+  auto replies = parse_replies("*3\r\n$3\r\nabc\r\n*2\r\n:7\r\n$-1\r\n*0\r\n+OK\r\n:-5\r\n*-1\r\n");
+  ASSERT_TRUE(replies);
+  ASSERT_EQ(replies->size(), 4u);
+  const auto& top = (*replies)[0];
+  ASSERT_EQ(top.type, Reply::Type::array);
+  ASSERT_EQ(top.elements.size(), 3u);
+  EXPECT_EQ(top.elements[0].type, Reply::Type::string);
+  EXPECT_EQ(top.elements[0].text, "abc");
+  ASSERT_EQ(top.elements[1].elements.size(), 2u);
+  EXPECT_EQ(top.elements[1].elements[0].integer, 7);
+  EXPECT_EQ(top.elements[1].elements[1].type, Reply::Type::nil);
+  EXPECT_EQ(top.elements[2].type, Reply::Type::array);
+  EXPECT_TRUE(top.elements[2].elements.empty());
+  EXPECT_EQ((*replies)[1].type, Reply::Type::status);
+  EXPECT_EQ((*replies)[1].text, "OK");
+  EXPECT_EQ((*replies)[2].integer, -5);
+  EXPECT_EQ((*replies)[3].type, Reply::Type::nil);
+
+  std::string wide = "*3000\r\n";
+  for (int i = 0; i < 3000; ++i) wide += "*1\r\n:" + std::to_string(i) + "\r\n";
+  auto many = parse_replies(wide);
+  ASSERT_TRUE(many && many->size() == 1);
+  ASSERT_EQ(many->front().elements.size(), 3000u) << "beyond what the header reserved";
+  for (int i = 0; i < 3000; ++i) ASSERT_EQ(many->front().elements[i].elements.at(0).integer, i);
+}
+
 TEST(RedisReplies, ParsingRefusesBrokenOrOversizedInput) {
   EXPECT_FALSE(parse_replies("!bogus\r\n"));
   EXPECT_FALSE(parse_replies("*99999999999\r\n")) << "a header larger than the input";

@@ -6,7 +6,10 @@
 #include "stores/redis/redis_traits.hpp"
 #include "stores/redis/redis_two_instances.hpp"
 
+#include <atomic>
 #include <set>
+#include <thread>
+#include <vector>
 
 namespace gatehouse::testing {
 namespace {
@@ -336,6 +339,68 @@ TEST_F(RedisStore, KillNineDuringWriteBurstKeepsEveryAcknowledgedWrite) {
       ADD_FAILURE() << "acknowledged write lost: " << key;
   }
   EXPECT_EQ(present, acknowledged.size());
+}
+
+// Replies that reach the socket together, far more than hiredis reads at once (16 KiB), are all
+// read at once: the reactor is edge-triggered, and none may wait for bytes already there.
+TEST_F(RedisStore, ABurstOfLargeRepliesIsReadWhole) {
+  auto store = open(2s);
+  constexpr int n = 40;
+  for (int i = 0; i < n; ++i) {
+    auto s = make_session("big" + std::to_string(i), "a", std::nullopt, clock_.now());
+    s.ticket.assign(8 * 1024, 't');
+    ASSERT_TRUE(run(io_, store->create_user_session(std::move(s))));
+  }
+  const auto sent_before = store->statistics().commands_sent;
+  const auto started = std::chrono::steady_clock::now();
+  server().command({"CLIENT", "PAUSE", "300"});  // the gets queue up; then one burst answers
+  int found = 0;
+  for (int i = 0; i < n; ++i)
+    boost::asio::co_spawn(
+        io_,
+        [&, i]() -> boost::asio::awaitable<void> {
+          auto got = co_await store->get_user_session("big" + std::to_string(i));
+          if (got && *got && (*got)->ticket.size() == 8 * 1024) ++found;
+        },
+        boost::asio::detached);
+  io_.restart();
+  io_.run();
+  EXPECT_EQ(found, n);
+  EXPECT_EQ(store->statistics().commands_sent, sent_before + n) << "none was sent again";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms) << "well before the timeout";
+}
+
+// Callers on several io threads at once (issue #11): each is answered, on its own thread.
+TEST_F(RedisStore, CallersOnSeveralThreadsAreEachResumedOnTheirOwn) {
+  auto store = open();
+  constexpr int threads = 4, per_thread = 8, rounds = 25;
+  const auto now = clock_.now();
+  std::atomic<int> answered{0}, elsewhere{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      boost::asio::io_context io;
+      for (int c = 0; c < per_thread; ++c)
+        boost::asio::co_spawn(
+            io,
+            [&, t, c]() -> boost::asio::awaitable<void> {
+              for (int r = 0; r < rounds; ++r) {
+                const auto key =
+                    "t" + std::to_string(t) + "c" + std::to_string(c) + "r" + std::to_string(r);
+                auto created =
+                    co_await store->create_user_session(make_session(key, "a", std::nullopt, now));
+                if (!io.get_executor().running_in_this_thread()) ++elsewhere;
+                auto got = co_await store->get_user_session(key);
+                if (!io.get_executor().running_in_this_thread()) ++elsewhere;
+                if (created && got && *got && (*got)->key == key) ++answered;
+              }
+            },
+            boost::asio::detached);
+      io.run();
+    });
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(answered, threads * per_thread * rounds);
+  EXPECT_EQ(elsewhere, 0);
 }
 
 TEST_F(RedisStore, TwoInstancesKeepTheRulesUnderConcurrency) {
