@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -73,9 +74,25 @@ fs::path make_temp_dir(const std::string& prefix) {
   return pattern;
 }
 
+// What can be read of `path`; empty when it cannot be opened. A /proc file of a process that
+// ends while it is read fails with ESRCH: what was read so far is returned (std::ifstream would
+// throw from inside its iterator).
 std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      out.append(buffer, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;
+  }
+  ::close(fd);
+  return out;
 }
 
 // Forks and execs `argv` (as the server user when asked), stdout and stderr appended to `log`.
