@@ -26,7 +26,11 @@ namespace beast = boost::beast;
 using asio::ip::tcp;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
-constexpr std::size_t kMaxLingerBytes = 256 * 1024;
+// After a refusal, what the client still sends is read and dropped for at most this long and this
+// much (like nginx's lingering close): a browser uploading a body too large for the route gets to
+// read the 413 instead of a connection reset. Bounded both ways, so a client cannot hold it open.
+constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
+constexpr std::chrono::milliseconds kMaxLinger{1000};
 
 template <class Message, class Stream>
 asio::awaitable<bool> write_message(Stream& stream, Message& m) {
@@ -97,7 +101,7 @@ asio::awaitable<void> refuse(Stream& stream, beast::flat_buffer& buffer,
   if (!co_await write(stream, res)) co_return;
   boost::system::error_code ignored;
   beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
-  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
+  beast::get_lowest_layer(stream).expires_after(kMaxLinger);  // one deadline for the whole drain
   for (std::size_t drained = 0; drained < kMaxLingerBytes;) {
     buffer.clear();
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kAwait);

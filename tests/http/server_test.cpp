@@ -205,6 +205,22 @@ TEST(HttpServer, BodyTooLargeGets413) {
   }
 }
 
+// A browser sends the whole body before it reads: the server refuses, drops what follows for a
+// bounded time and amount, and only then closes, so the answer is not lost to a reset.
+TEST(HttpServer, AClientStillSendingATooLargeBodyReadsThe413) {
+  auto options = testing::local_options();
+  options.max_body_bytes = 1024;
+  ServerThread server(options, echo);
+  RawConnection c(server.port());
+  const std::string request = "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 12582912\r\n\r\n" +
+                              std::string(12 * 1024 * 1024, 'x');
+  boost::system::error_code ec;
+  boost::asio::write(c.socket(), boost::asio::buffer(request), ec);
+  EXPECT_FALSE(ec) << "the server reset the connection while the body was sent: " << ec.message();
+  auto r = c.read_until_close();
+  EXPECT_EQ(status_of(r.bytes), 413) << r.bytes.substr(0, 200);
+}
+
 TEST(HttpServer, SlowClientIsDisconnected) {
   auto options = testing::local_options();
   options.read_timeout = std::chrono::milliseconds(200);
