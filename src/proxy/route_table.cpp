@@ -1,7 +1,6 @@
 #include "proxy/route_table.hpp"
 #include "url/strict_url.hpp"
 
-
 #include <algorithm>
 #include <stdexcept>
 
