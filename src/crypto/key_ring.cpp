@@ -4,12 +4,12 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstring>
 #include <mutex>
-#include <shared_mutex>
+#include <utility>
+#include <vector>
 
 #include "crypto/dpop_key.hpp"
 #include "crypto/key_ring_file.hpp"
@@ -90,19 +90,61 @@ KeyRingData parse_file_contents(std::string& contents, std::string_view source) 
   return parse_key_ring_json(contents, source);
 }
 
+bool same_dpop(const std::shared_ptr<const DpopKey>& a, const std::shared_ptr<const DpopKey>& b) {
+  if (!a || !b) return a == b;
+  return a == b || EVP_PKEY_eq(a->pkey(), b->pkey()) == 1;
+}
+
+const KeyRingKey* find_key(const std::vector<KeyRingKey>& keys, std::string_view kid) {
+  for (const auto& k : keys)
+    if (k.kid == kid) return &k;
+  return nullptr;
+}
+
+bool same_keys(const KeyRingData& a, const KeyRingData& b) {
+  if (a.active != b.active || a.keys.size() != b.keys.size()) return false;
+  for (const auto& k : a.keys) {
+    const KeyRingKey* other = find_key(b.keys, k.kid);
+    if (!other || other->created != k.created ||
+        CRYPTO_memcmp(other->secret.data(), k.secret.data(), kKeyRingKeyBytes) != 0)
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-struct KeyRing::Impl {
-  mutable std::shared_mutex mutex;
+// One version of the ring, never changed once published: seal/open copy the pointer to the
+// current one (a lock held for that copy only) and encrypt unlocked, so a reload never waits for
+// busy io threads (a reader-preferring rwlock starved it) and never makes them wait for the disk.
+struct RingState {
   KeyRingData data;
-  std::optional<std::filesystem::path> file;  // set when rotate() must persist
+  std::uint64_t generation = 0;  // bumped by every change of the ticket keys
   bool dpop_persisted = false;
-  std::atomic<std::uint64_t> generation{0};  // bumped by every change of the keys
 
-  const KeyRingKey* find(std::string_view kid) const {
-    for (const auto& k : data.keys)
-      if (k.kid == kid) return &k;
-    return nullptr;
+  const KeyRingKey* find(std::string_view kid) const { return find_key(data.keys, kid); }
+};
+using StatePtr = std::shared_ptr<const RingState>;
+
+struct KeyRing::Impl {
+  Impl(KeyRingData data, bool dpop_persisted, std::optional<std::filesystem::path> f)
+      : file(std::move(f)),
+        state(std::make_shared<const RingState>(RingState{std::move(data), 0, dpop_persisted})) {}
+
+  std::optional<std::filesystem::path> file;  // set when rotate()/retire() persist, reload() reads
+  std::mutex change_mutex;   // one rotate/retire/reload at a time (file writes included)
+  mutable std::mutex mutex;  // guards `state`, the pointer only: held for a copy
+  StatePtr state;
+
+  StatePtr current() const {
+    std::lock_guard lock(mutex);
+    return state;
+  }
+  void publish(RingState next) {
+    auto fresh = std::make_shared<const RingState>(std::move(next));
+    StatePtr old;  // released (its keys wiped) outside the lock
+    std::lock_guard lock(mutex);
+    old = std::exchange(state, std::move(fresh));
   }
 };
 
@@ -117,70 +159,106 @@ KeyRing KeyRing::load_or_create(const std::filesystem::path& file) {
   // after upgrading an older file with a DPoP key, load what is on disk (another process starting
   // at the same moment may have written its own key last: then both use that one).
   for (int round = 0; round < 3; ++round) {
-    auto impl = std::make_unique<Impl>();
-    impl->file = file;
     if (auto contents = read_key_ring_file(file)) {
-      impl->data = parse_file_contents(*contents, source);
-      impl->dpop_persisted = impl->data.dpop != nullptr;
-      if (impl->dpop_persisted || round == 2) {
-        if (!impl->data.dpop) impl->data.dpop = DpopKey::generate(unix_now());
-        return KeyRing(std::move(impl));
+      KeyRingData data = parse_file_contents(*contents, source);
+      const bool persisted = data.dpop != nullptr;
+      if (persisted || round == 2) {
+        if (!data.dpop) data.dpop = DpopKey::generate(unix_now());
+        return KeyRing(std::make_unique<Impl>(std::move(data), persisted, file));
       }
-      impl->data.dpop = DpopKey::generate(unix_now());
+      data.dpop = DpopKey::generate(unix_now());
       try {
-        write_ring(file, impl->data, WriteMode::replace);
+        write_ring(file, data, WriteMode::replace);
       } catch (const KeyRingError&) {
         // Read-only (a mounted secret): the ring still works, the DPoP key is per process.
-        return KeyRing(std::move(impl));
+        return KeyRing(std::make_unique<Impl>(std::move(data), false, file));
       }
       continue;
     }
-    impl->data.keys.push_back(new_key({}));
-    impl->data.active = impl->data.keys.back().kid;
-    impl->data.dpop = DpopKey::generate(unix_now());
-    impl->dpop_persisted = true;
-    if (write_ring(file, impl->data, WriteMode::create_new)) return KeyRing(std::move(impl));
+    KeyRingData data;
+    data.keys.push_back(new_key({}));
+    data.active = data.keys.back().kid;
+    data.dpop = DpopKey::generate(unix_now());
+    if (write_ring(file, data, WriteMode::create_new))
+      return KeyRing(std::make_unique<Impl>(std::move(data), true, file));
   }
   throw KeyRingError(source + " keeps appearing and disappearing; cannot load it");
 }
 
 KeyRing KeyRing::from_json(std::string_view json, std::string_view source) {
-  auto impl = std::make_unique<Impl>();
-  impl->data = parse_key_ring_json(json, source);
-  if (!impl->data.dpop) impl->data.dpop = DpopKey::generate(unix_now());
-  return KeyRing(std::move(impl));
+  KeyRingData data = parse_key_ring_json(json, source);
+  if (!data.dpop) data.dpop = DpopKey::generate(unix_now());
+  return KeyRing(std::make_unique<Impl>(std::move(data), false, std::nullopt));
 }
 
 KeyRing KeyRing::generate() {
-  auto impl = std::make_unique<Impl>();
-  impl->data.keys.push_back(new_key({}));
-  impl->data.active = impl->data.keys.back().kid;
-  impl->data.dpop = DpopKey::generate(unix_now());
-  return KeyRing(std::move(impl));
+  KeyRingData data;
+  data.keys.push_back(new_key({}));
+  data.active = data.keys.back().kid;
+  data.dpop = DpopKey::generate(unix_now());
+  return KeyRing(std::make_unique<Impl>(std::move(data), false, std::nullopt));
 }
 
 void KeyRing::rotate() {
-  std::unique_lock lock(impl_->mutex);
-  KeyRingData next = impl_->data;
-  next.keys.push_back(new_key(next.keys));
-  next.active = next.keys.back().kid;
-  next.dpop = DpopKey::generate(unix_now());
+  std::lock_guard change(impl_->change_mutex);
+  const StatePtr now = impl_->current();
+  RingState next{now->data, now->generation + 1, now->dpop_persisted};
+  next.data.keys.push_back(new_key(next.data.keys));
+  next.data.active = next.data.keys.back().kid;
+  next.data.dpop = DpopKey::generate(unix_now());
   if (impl_->file) {
-    write_ring(*impl_->file, next, WriteMode::replace);
-    impl_->dpop_persisted = true;
+    write_ring(*impl_->file, next.data, WriteMode::replace);
+    next.dpop_persisted = true;
   }
-  impl_->data = std::move(next);
-  ++impl_->generation;
+  impl_->publish(std::move(next));
+}
+
+KeyRing::Reloaded KeyRing::reload() {
+  if (!impl_->file) throw std::logic_error("KeyRing::reload: the ring has no file");
+  const std::filesystem::path& file = *impl_->file;
+  std::lock_guard change(impl_->change_mutex);
+  auto contents = read_key_ring_file(file);
+  if (!contents) throw KeyRingError("key ring file " + file.string() + " does not exist");
+  KeyRingData data = parse_file_contents(*contents, "key ring file " + file.string());
+  const bool file_has_dpop = data.dpop != nullptr;
+
+  const StatePtr now = impl_->current();
+  Reloaded r;
+  if (!file_has_dpop) data.dpop = now->data.dpop;  // keep this process's key
+  r.dpop_changed = !same_dpop(data.dpop, now->data.dpop);
+  r.keys_changed = !same_keys(data, now->data);
+  for (const auto& k : data.keys)
+    if (!now->find(k.kid)) r.added.push_back(k.kid);
+  for (const auto& k : now->data.keys)
+    if (!find_key(data.keys, k.kid)) r.removed.push_back(k.kid);
+  r.active_kid = data.active;
+  r.size = data.keys.size();
+  if (r.keys_changed || r.dpop_changed || now->dpop_persisted != file_has_dpop)
+    impl_->publish(
+        RingState{std::move(data), now->generation + (r.keys_changed ? 1 : 0), file_has_dpop});
+  return r;
+}
+
+KeyRing::RetireOutcome KeyRing::retire(std::string_view kid) {
+  std::lock_guard change(impl_->change_mutex);
+  const StatePtr now = impl_->current();
+  if (kid == now->data.active) return RetireOutcome::active_key;
+  if (!now->find(kid)) return RetireOutcome::unknown_kid;
+  RingState next{now->data, now->generation + 1, now->dpop_persisted};
+  std::erase_if(next.data.keys, [kid](const KeyRingKey& k) { return k.kid == kid; });
+  if (impl_->file) write_ring(*impl_->file, next.data, WriteMode::replace);
+  impl_->publish(std::move(next));
+  return RetireOutcome::retired;
 }
 
 std::uint64_t KeyRing::generation() const {
-  return impl_->generation.load(std::memory_order_acquire);
+  return impl_->current()->generation;
 }
 
 std::string KeyRing::seal(std::string_view plaintext, std::string_view associated_data) const {
   if (plaintext.size() > INT_MAX / 2) throw std::length_error("KeyRing::seal: plaintext too large");
-  std::shared_lock lock(impl_->mutex);
-  const KeyRingKey* key = impl_->find(impl_->data.active);
+  const StatePtr ring = impl_->current();
+  const KeyRingKey* key = ring->find(ring->data.active);
   const std::string header = envelope_header(key->kid);
   const std::string nonce = random_bytes(kNonceBytes);
   std::string out = header + nonce;
@@ -220,8 +298,8 @@ std::optional<std::string> KeyRing::open(std::string_view envelope,
   unsigned char tag[kTagBytes];
   std::memcpy(tag, rest.data() + ciphertext.size(), kTagBytes);
 
-  std::shared_lock lock(impl_->mutex);
-  const KeyRingKey* key = impl_->find(kid);
+  const StatePtr ring = impl_->current();
+  const KeyRingKey* key = ring->find(kid);
   if (!key || !aes_256_gcm()) return std::nullopt;
   std::string out(ciphertext.size(), '\0');
   auto* dst = reinterpret_cast<unsigned char*>(out.data());
@@ -246,28 +324,31 @@ std::optional<std::string> KeyRing::open(std::string_view envelope,
 }
 
 std::size_t KeyRing::size() const {
-  std::shared_lock lock(impl_->mutex);
-  return impl_->data.keys.size();
+  return impl_->current()->data.keys.size();
 }
 
 std::string KeyRing::active_kid() const {
-  std::shared_lock lock(impl_->mutex);
-  return impl_->data.active;
+  return impl_->current()->data.active;
+}
+
+KeyRingSummary KeyRing::summary() const {
+  const StatePtr ring = impl_->current();
+  KeyRingSummary out{.active = ring->data.active};
+  out.keys.reserve(ring->data.keys.size());
+  for (const auto& k : ring->data.keys) out.keys.push_back({.kid = k.kid, .created = k.created});
+  return out;
 }
 
 std::shared_ptr<const DpopKey> KeyRing::dpop_key() const {
-  std::shared_lock lock(impl_->mutex);
-  return impl_->data.dpop;
+  return impl_->current()->data.dpop;
 }
 
 bool KeyRing::dpop_key_persisted() const {
-  std::shared_lock lock(impl_->mutex);
-  return impl_->dpop_persisted;
+  return impl_->current()->dpop_persisted;
 }
 
 std::string KeyRing::to_json() const {
-  std::shared_lock lock(impl_->mutex);
-  return key_ring_to_json(impl_->data);
+  return key_ring_to_json(impl_->current()->data);
 }
 
 }  // namespace gatehouse::crypto

@@ -1,6 +1,7 @@
 // KeyRing: the AES-256-GCM keys that encrypt session tickets at rest, each with a key id so old
 // keys keep decrypting after rotation, and the gateway's DPoP key (RFC 9449, a P-256 key pair).
-// Safe for concurrent seal/open/dpop_key/rotate from many threads.
+// Safe for concurrent seal/open/dpop_key/rotate/retire/reload from many threads: every change
+// publishes a whole new version of the ring, and readers use the version they took, lock-free.
 #pragma once
 
 #include <cstddef>
@@ -11,10 +12,21 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gatehouse::crypto {
 
 class DpopKey;
+
+// What an operator may see of a ring: key ids and creation times, never key material.
+struct KeyRingSummary {
+  struct Key {
+    std::string kid;
+    std::int64_t created = 0;  // unix seconds (as the file records it)
+  };
+  std::string active;     // the kid new tickets are sealed with
+  std::vector<Key> keys;  // in the file's order (oldest first)
+};
 
 // A key ring file (or JSON) that cannot be used; the message names the file and the problem but
 // never contains key material.
@@ -50,6 +62,32 @@ class KeyRing {
   // need a refresh). Throws KeyRingError if the file cannot be written (ring unchanged).
   void rotate();
 
+  // What reload() found in the file.
+  struct Reloaded {
+    bool keys_changed = false;  // other ticket keys or another active key: generation() moved
+    bool dpop_changed = false;  // another DPoP key: holders of dpop_key() should take the new one
+    std::string active_kid;
+    std::size_t size = 0;
+    std::vector<std::string> added;    // kids now in the ring that were not before
+    std::vector<std::string> removed;  // kids gone from the ring: their tickets no longer open
+  };
+
+  // Re-reads the file the ring was loaded from (load_or_create) and, when it differs, replaces
+  // the whole ring at once: a concurrent seal/open sees either the old ring or the new one, never
+  // a mix. A file without a DPoP key keeps the current one. Throws KeyRingError (the ring stays
+  // as it was) when the file is missing, unreadable, group/world-accessible or corrupt, and
+  // std::logic_error for a ring that has no file. Never writes the file.
+  Reloaded reload();
+
+  enum class RetireOutcome {
+    retired,      // gone from the ring (and its file): tickets sealed with it no longer open
+    active_key,   // refused: rotate first, so that new tickets are sealed with another key
+    unknown_kid,  // refused: no key with that kid
+  };
+  // Removes a key that is not the active one and persists the ring (atomically, 0600) when it
+  // came from a file. Throws KeyRingError if the file cannot be written (ring unchanged).
+  RetireOutcome retire(std::string_view kid);
+
   // Envelope: 0x01 | kid length | kid | 12-byte random nonce | ciphertext | 16-byte tag. The
   // header and `associated_data` are authenticated: an envelope sealed for one session key does
   // not open under another.
@@ -62,8 +100,11 @@ class KeyRing {
 
   std::size_t size() const;
   std::string active_kid() const;
-  // Changes whenever the keys do (rotate()): what was opened under an older generation may no
-  // longer open (tickets/opened_tickets.hpp).
+  // The key ids and the active one, read at one moment (a concurrent rotate() is either wholly
+  // in it or not at all).
+  KeyRingSummary summary() const;
+  // Changes whenever the keys do (rotate(), retire(), a reload() with other keys): what was opened
+  // under an older generation may no longer open (tickets/opened_tickets.hpp).
   std::uint64_t generation() const;
 
   // The current DPoP key; never null. Holders keep theirs alive across a rotate().
