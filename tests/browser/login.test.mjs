@@ -7,42 +7,15 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { gatehouseBinary, startEnvironment } from '../../scripts/e2e-env.mjs';
+import { launch, signIn } from './harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SPA_DIR = fileURLToPath(new URL('../../demo/spa/', import.meta.url));
-const STEP_TIMEOUT_MS = 15_000;
-
-/** A fresh, throw-away browser profile each time; resolves to { context, close }. */
-async function launch(options = {}) {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'gatehouse-chromium-'));
-  // launchPersistentContext passes our fresh dir as --user-data-dir (launch() refuses that flag).
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-    timeout: 30_000,
-    ...options,
-  });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  return {
-    context,
-    async close() {
-      await context.close().catch(() => {});
-      await rm(userDataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
 
@@ -176,17 +149,6 @@ describe('login through gatehouse (end to end)', { timeout: 120_000 }, () => {
   });
 });
 
-/** Logs in through the IdP's form in `page` and waits for the signed-in SPA. */
-async function signIn(page, base) {
-  await page.goto(base);
-  await page.locator('#login').click();
-  await page.locator('input[name=login]').fill(process.env.GATEHOUSE_TEST_USER ?? 'alice');
-  await page.locator('input[name=password]').fill(process.env.GATEHOUSE_TEST_PASSWORD ?? 'alice');
-  await page.locator('button[type=submit]').click();
-  await page.waitForURL((url) => url.origin === new URL(base).origin);
-  await page.locator('#claims').waitFor({ state: 'visible' });
-}
-
 /** Signs in through the SPA, then logs out at the provider's own end-session page (never
  *  /bff/logout): the gateway hears of it only through the back-channel logout token. */
 async function logoutAtProvider(base, idpUrl) {
@@ -222,7 +184,10 @@ async function logoutAtProvider(base, idpUrl) {
 async function endAnotherBrowsersSession(base) {
   const https = new URL(base).protocol === 'https:';
   const laptop = await launch({ ignoreHTTPSErrors: https });
-  const phone = await launch({ ignoreHTTPSErrors: https });
+  const phone = await launch({
+    ignoreHTTPSErrors: https,
+    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
+  });
   try {
     const laptopPage = await laptop.context.newPage();
     const phonePage = await phone.context.newPage();
@@ -231,6 +196,13 @@ async function endAnotherBrowsersSession(base) {
     const rows = laptopPage.locator('#sessions tbody tr');
     await rows.nth(1).waitFor();
     assert.equal(await rows.count(), 2, 'the panel lists both browsers');
+    // Each row names the device it signed in from (the User-Agent summary) and its address.
+    const devices = (await laptopPage.locator('#sessions td.device').allTextContents()).sort();
+    assert.equal(devices.length, 2);
+    assert.ok(devices.includes('Mobile Safari 17 on iOS'), `the phone's row: ${devices}`);
+    assert.ok(devices.some((d) => /Chrom(e|ium) \d+ on Linux/.test(d)), `the laptop's row: ${devices}`);
+    for (const address of await laptopPage.locator('#sessions td.address').allTextContents())
+      assert.match(address, /^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
     await laptopPage.locator('#sessions .end-session').click();
     await laptopPage.waitForFunction(() => document.querySelectorAll('#sessions tbody tr').length === 1);
     const phoneStatus = await phonePage.evaluate(async () =>
@@ -252,16 +224,7 @@ async function loginAndLogout(base, { api = false } = {}) {
   const browser = await launch({ ignoreHTTPSErrors: https });
   try {
     const page = await browser.context.newPage();
-    await page.goto(base);
-    await page.locator('#login').click();
-
-    // The demo IdP's login form (demo/idp/server.mjs).
-    await page.locator('input[name=login]').fill(process.env.GATEHOUSE_TEST_USER ?? 'alice');
-    await page.locator('input[name=password]').fill(process.env.GATEHOUSE_TEST_PASSWORD ?? 'alice');
-    await page.locator('button[type=submit]').click();
-
-    await page.waitForURL((url) => url.origin === new URL(base).origin);
-    await page.locator('#claims').waitFor({ state: 'visible' });
+    await signIn(page, base); // through the demo IdP's login form (demo/idp/server.mjs)
     const claims = Object.fromEntries(await page.locator('#claims tbody tr').evaluateAll((trs) =>
       trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])));
     assert.ok(claims.sub, `sub claim in ${JSON.stringify(claims)}`);
