@@ -2,8 +2,8 @@
 // Usage: embedded_gateway CONFIG.toml   (the same file `gatehouse serve` takes)
 #include "map_user_session_store.hpp"
 
-#include "bff/gateway.hpp"
-#include "config/config.hpp"
+#include <gatehouse/config/config.hpp>
+#include <gatehouse/gateway.hpp>
 
 #include <iostream>
 
