@@ -25,8 +25,43 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Every test: C++ unit, conformance and integration tests, then the Node-side tests (the dev
-# identity provider driven by a scripted client, the sample SPA in headless Chromium).
-test: test-cpp test-node
+# identity provider driven by a scripted client, the sample SPA in headless Chromium), then the
+# installed and Debian packages and a 60 s soak.
+test: test-cpp test-node test-package soak-short
+
+# The installed package and the Debian package (scripts/test-install.sh, scripts/test-deb.sh):
+# `cmake --install` into a temp prefix with both examples built against it as a separate
+# project, and the .deb checked and run from a scratch root (never installed on this machine).
+.PHONY: install test-package test-install test-deb deb soak soak-short
+test-package: test-install test-deb
+
+test-install: build
+	JOBS=$(JOBS) ./scripts/test-install.sh $(BUILD)
+
+test-deb: build
+	./scripts/test-deb.sh $(BUILD)
+
+# `make install PREFIX=/opt/gatehouse`: the binary, the headers, the static libraries and the
+# CMake package (find_package(gatehouse)); see docs/embedding.md.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package in $(BUILD)/packages/: /usr/bin/gatehouse, gatehouse.service, /etc/gatehouse.
+deb: build
+	cd $(BUILD) && cpack -G DEB --config CPackConfig.cmake
+
+# Soak (loopback, bounded): `make soak SOAK_DURATION=20m`; `make test` runs the 60 s version.
+SOAK_DURATION ?= 20m
+soak: build
+	@./scripts/install-deps.sh node
+	cd demo/idp && $(NPM_CI)
+	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse ./scripts/soak.sh $(SOAK_DURATION)
+
+soak-short: build
+	@./scripts/install-deps.sh node
+	cd demo/idp && $(NPM_CI)
+	GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse ./scripts/soak.sh 60s
 
 test-cpp: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 600 --no-tests=error
@@ -64,23 +99,25 @@ fuzz: deps
 # The tests that run code on several threads, built with ThreadSanitizer: the stores' concurrent
 # writers and conformance races, the refresh lease race, the custom store, the PostgreSQL and
 # Redis stores (their engines' io threads beside the callers'), and the whole gateway on several
-# io threads under a bounded stress.
+# io threads under a bounded stress, and the key ring reloaded while threads seal and open.
 TSAN_TESTS = memory_store_test sqlite_store_test sqlite_crash_writer ticket_store_test custom_store_test \
   postgres_conformance_test postgres_store_test postgres_crash_writer redis_protocol_test redis_store_test \
-  redis_cluster_test gateway_threads_test
+  redis_cluster_test gateway_threads_test crypto_test metrics_test
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_TSAN=ON \
 	  -DGATEHOUSE_BUILD_BENCH=OFF $(CMAKE_ARGS)
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest -j $(JOBS) --output-on-failure --timeout 900 --no-tests=error \
-	  -R '^(Memory|Sqlite|SqliteStore|TicketStore|LeaseStore|ExampleMap|Postgres|Redis|GatewayThreads)'
+	  -R '^(Memory|Sqlite|SqliteStore|TicketStore|LeaseStore|ExampleMap|Postgres|Redis|GatewayThreads|KeyRingReload|MetricsThreads)'
 
 # Store benchmarks beside a raw sqlite3 baseline, then the back-channel logout request beside
-# its parts; each prints its ratios. BENCH_ARGS passes flags to both.
+# its parts, then what recording metrics costs per request; each prints its ratios. BENCH_ARGS
+# passes flags to all.
 bench: build
 	$(BUILD)/bench/store_bench $(BENCH_ARGS)
 	$(BUILD)/bench/backchannel_bench $(BENCH_ARGS)
+	$(BUILD)/bench/metrics_bench $(BENCH_ARGS)
 
 # The PostgreSQL and Redis stores beside raw libpq / hiredis sending the same statements and
 # commands, each on a server of its own (temp dir, loopback); GATEHOUSE_BENCH_SIZES (default

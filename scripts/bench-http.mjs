@@ -38,6 +38,8 @@
 //   BENCH_STORE=sqlite         the store of the main gateway (P1-P4): sqlite|memory|postgres|redis
 //   BENCH_THREADS              [server] threads of the main gateway (default: unset, i.e. 0 = one
 //                              per core); P4's gateways set their own
+//   BENCH_LOG_LEVEL            [log] level of the main gateway (default: unset, i.e. "info": one
+//                              access-log line per request); "warn" measures without them
 //   BENCH_SEED_LOGINS=64       real logins (incl. the bench one) before the export (the rest is
 //                              imported); their cookies make the "P1 N sess." case
 //   BENCH_SEED_SECONDS=180     bound on login seeding (the in-memory store seeds by logins only)
@@ -74,6 +76,7 @@ const SECONDS = num('BENCH_SECONDS', Number.parseFloat(process.env.BENCH_DURATIO
 const CONNECTIONS = num('BENCH_CONNECTIONS', 64);
 const MAIN_STORE = process.env.BENCH_STORE || 'sqlite';
 const THREADS = process.env.BENCH_THREADS;
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL;
 const IDLE = num('BENCH_IDLE_CONNECTIONS', 10_000);
 const EXTRA_STORES = (process.env.BENCH_STORES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const TWO_INSTANCES = process.env.BENCH_TWO_INSTANCES === '1';
@@ -100,6 +103,7 @@ async function benchEnvironment(bin, store, staticDir) {
     session: { renew_after: '1m' },
     frontend: { static_dir: staticDir },
     ...(THREADS !== undefined ? { server: { threads: Number(THREADS) } } : {}),
+    ...(LOG_LEVEL ? { log: { level: LOG_LEVEL } } : {}),
   };
   const env = await startEnvironment({ gatehouseBin: bin, store, extraConfig, gatehouseEnv: { GATEHOUSE_ADMIN_TOKEN: adminToken } });
   stops.push(() => env.stop());

@@ -3,8 +3,12 @@
 #include <gatehouse/bff_builder.hpp>
 
 #include "admin/session_json.hpp"
+#include "audit/file_sink.hpp"
+#include "bff/session_audit.hpp"
 #include "crypto/key_ring.hpp"
+#include "crypto/key_ring_file.hpp"
 #include "stores/configured_store.hpp"
+#include "tickets/login_client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,6 +16,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,22 +62,69 @@ bool has_filter(const SessionSelection& s) {
   return s.subject_id || s.session_id;
 }
 
+// The audit file for an operator's command ([audit] file; the gateway's webhook is out of reach
+// from here). Opened before the command acts: an action that cannot be audited is not taken.
+// An empty optional inside means there is no audit file.
+std::optional<std::shared_ptr<audit::AuditFileSink>> open_cli_audit(const config::Config& c) {
+  if (!c.audit.file) return std::shared_ptr<audit::AuditFileSink>{};
+  try {
+    return std::make_shared<audit::AuditFileSink>(audit::AuditFileOptions{*c.audit.file, 1024});
+  } catch (const std::exception& e) {
+    std::cerr << "gatehouse: audit.file: " << e.what() << "; nothing was changed\n";
+    return std::nullopt;
+  }
+}
+
+// One admin_action event (actor admin, the operator's uid as the user agent) and, for what it
+// ended, session_ended events; written before the sink goes.
+void audit_cli_action(const config::Config& c, std::shared_ptr<audit::AuditFileSink> sink,
+                      const char* action, const UserSessionsFilter* filter,
+                      const tickets::EndedSessions& ended, events::EndReason reason) {
+  if (!sink) return;
+  auto fan = std::make_shared<events::SessionEvents>();
+  fan->set_partition(c.session.partition);
+  fan->subscribe(sink);
+  const events::RequestOrigin origin{"", "gatehouse-cli uid=" + std::to_string(::getuid())};
+  auto event = fan->make(events::EventKind::admin_action, &origin);
+  event.actor = events::Actor::admin;
+  event.action = action;
+  event.count = ended.count;
+  if (filter) {
+    event.subject = filter->subject_id.value_or("");
+    event.sid = filter->session_id;
+  }
+  fan->publish(event);
+  bff::publish_ended(fan.get(), ended, filter ? *filter : UserSessionsFilter{}, reason,
+                     events::Actor::admin, &origin);
+  sink->flush();
+  if (sink->write_failures() > 0)
+    std::cerr << "gatehouse: audit.file: the audit events could not be written\n";
+}
+
 // Prints sessions as they arrive, so a long listing never has to fit in memory: a table with a
 // header and a count, or one JSON array with a session per line.
 class SessionPrinter {
  public:
-  explicit SessionPrinter(const std::string& format) : json_(format == "json") {}
+  // `ticket_keys` (may be null) opens the tickets for each session's device and address.
+  SessionPrinter(const std::string& format, const crypto::KeyRing* ticket_keys)
+      : json_(format == "json"), ticket_keys_(ticket_keys) {}
 
   void print(const UserSession& s) {
     begin();
     if (json_) {
-      const auto line = boost::json::serialize(admin::session_json(s, now_));
+      const auto line = boost::json::serialize(admin::session_json(s, now_, ticket_keys_));
       std::printf("%s%s", count_ == 0 ? "\n" : ",\n", line.c_str());
     } else {
-      std::printf(
-          "%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", admin::operator_session_id(s.key).c_str(),
-          s.subject_id.c_str(), s.session_id.value_or("-").c_str(), format_utc(s.created).c_str(),
-          format_utc(s.renewed).c_str(), s.expires ? format_utc(*s.expires).c_str() : "never");
+      const auto client = ticket_keys_
+                              ? tickets::sealed_login_client(*ticket_keys_, s.ticket, s.key)
+                              : std::nullopt;
+      std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s  %-24s  %s\n",
+                  admin::operator_session_id(s.key).c_str(), s.subject_id.c_str(),
+                  s.session_id.value_or("-").c_str(), format_utc(s.created).c_str(),
+                  format_utc(s.renewed).c_str(),
+                  s.expires ? format_utc(*s.expires).c_str() : "never",
+                  client && !client->device.empty() ? client->device.c_str() : "-",
+                  client && !client->address.empty() ? client->address.c_str() : "-");
     }
     ++count_;
   }
@@ -97,15 +149,31 @@ class SessionPrinter {
     if (json_)
       std::printf("[");
     else
-      std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s\n", "ID", "SUBJECT", "SID", "CREATED",
-                  "RENEWED", "EXPIRES");
+      std::printf("%-12s  %-24s  %-24s  %-20s  %-20s  %-20s  %-24s  %s\n", "ID", "SUBJECT", "SID",
+                  "CREATED", "LAST SEEN", "EXPIRES", "DEVICE", "ADDRESS");
   }
 
   bool json_;
+  const crypto::KeyRing* ticket_keys_;
   bool started_ = false;
   std::size_t count_ = 0;
   Timestamp now_ = system_now();
 };
+
+// The key ring, read (never created or rewritten) to show each session's device and address;
+// none, with a note, when it cannot be read: the listing still shows everything else.
+std::optional<crypto::KeyRing> ticket_keys(const config::Config& config) {
+  try {
+    auto contents = crypto::read_key_ring_file(config.keys.path);
+    if (!contents) return std::nullopt;  // no ring: no gateway has sealed a ticket with it
+    auto ring = crypto::KeyRing::from_json(*contents, config.keys.path.string());
+    OPENSSL_cleanse(contents->data(), contents->size());
+    return ring;
+  } catch (const crypto::KeyRingError& e) {
+    std::cerr << "gatehouse: keys.path: " << e.what() << "; device and address are not shown\n";
+  }
+  return std::nullopt;
+}
 
 void say_cut(std::size_t limit) {
   std::cerr << "gatehouse: output cut after " << limit
@@ -145,7 +213,8 @@ int sessions_list(const config::Config& config, const SessionSelection& selectio
   auto services = open_store(config);
   if (!services) return exit_failure;
   boost::asio::io_context io;
-  SessionPrinter out(selection.format);
+  const auto ring = ticket_keys(config);
+  SessionPrinter out(selection.format, ring ? &*ring : nullptr);
   if (!has_filter(selection)) {
     if (!services->listing) {
       std::cerr << "gatehouse: this session store cannot list every session; filter by --sub or "
@@ -174,20 +243,36 @@ int sessions_revoke(const config::Config& config, const SessionSelection& select
     return exit_usage;
   }
   if (selection.all_expired) return sessions_cleanup(config);
+  auto audit_file = open_cli_audit(config);
+  if (!audit_file) return exit_failure;
   auto services = open_store(config);
   if (!services) return exit_failure;
   boost::asio::io_context io;
   UserSessionsFilter filter{selection.subject_id, selection.session_id};
+  // Read first only when audited: the events name each session that ends.
+  tickets::EndedSessions ended;
+  if (*audit_file) {
+    auto found = wait(io, services->store->get_user_sessions(filter));
+    io.restart();
+    if (found)
+      for (auto& s : *found)
+        ended.sessions.push_back(
+            {std::move(s.key), std::move(s.subject_id), std::move(s.session_id)});
+  }
   auto removed = wait(io, services->store->delete_user_sessions(filter));
   if (!removed) {
     std::cerr << "gatehouse: cannot revoke sessions: " << removed.error().message() << "\n";
     return exit_failure;
   }
+  ended.count = *removed;
+  audit_cli_action(config, *audit_file, "revoke", &filter, ended, events::EndReason::admin);
   std::printf("revoked %zu session(s)\n", *removed);
   return 0;
 }
 
 int sessions_cleanup(const config::Config& config) {
+  auto audit_file = open_cli_audit(config);
+  if (!audit_file) return exit_failure;
   auto services = open_store(config);
   if (!services) return exit_failure;
   if (!services->cleanup) {
@@ -226,27 +311,126 @@ int sessions_cleanup(const config::Config& config) {
     std::cerr << "gatehouse: cleanup failed: " << removed.error().message() << "\n";
     return exit_failure;
   }
+  tickets::EndedSessions ended;
+  ended.count = *removed;
+  audit_cli_action(config, *audit_file, "cleanup", nullptr, ended, events::EndReason::expired);
   std::printf("removed %zu expired session(s) in %.2f s\n", *removed, elapsed());
   return 0;
 }
 
-int keys_rotate(const config::Config& config) {
+namespace {
+
+// The ring at keys.path, or nullopt (and a message) when there is none or it is unusable; never
+// creates one (that is serve's job, and a typo in --config must not make a fresh ring).
+std::optional<crypto::KeyRing> existing_ring(const config::Config& config) {
   if (!std::filesystem::exists(config.keys.path)) {
     std::cerr << "gatehouse: keys.path: no key ring at " << config.keys.path
               << " (gatehouse serve creates it on first start)\n";
-    return exit_failure;
+    return std::nullopt;
   }
   try {
-    auto ring = crypto::KeyRing::load_or_create(config.keys.path);
-    ring.rotate();
-    std::printf("rotated: new sessions are sealed with key %s; %zu key(s) still open older ones\n",
-                ring.active_kid().c_str(), ring.size());
-    std::printf("restart running gateways to pick up the new key\n");
-    return 0;
+    return crypto::KeyRing::load_or_create(config.keys.path);
+  } catch (const crypto::KeyRingError& e) {
+    std::cerr << "gatehouse: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+std::string utc_time(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  char out[32];
+  if (!::gmtime_r(&t, &tm) || std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    return std::to_string(unix_seconds);
+  return out;
+}
+
+// What `keys retire` may echo back: a kid as the ring file allows them (1-64 printable ASCII).
+bool looks_like_kid(const std::string& kid) {
+  return !kid.empty() && kid.size() <= 64 &&
+         std::all_of(kid.begin(), kid.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+}
+
+constexpr const char* kRunningGateways =
+    "running gateways re-read the file within a second (send SIGHUP to any whose keys.path is "
+    "on a network filesystem)";
+
+}  // namespace
+
+int keys_rotate(const config::Config& config) {
+  auto ring = existing_ring(config);
+  if (!ring) return exit_failure;
+  try {
+    ring->rotate();
   } catch (const crypto::KeyRingError& e) {
     std::cerr << "gatehouse: " << e.what() << "\n";
     return exit_failure;
   }
+  std::printf("rotated: new sessions are sealed with key %s; %zu key(s) still open older ones\n",
+              ring->active_kid().c_str(), ring->size());
+  std::printf("%s\n", kRunningGateways);
+  return 0;
+}
+
+int keys_retire(const config::Config& config, const std::string& kid) {
+  if (!looks_like_kid(kid)) {
+    std::cerr << "gatehouse: keys retire: not a key id (1-64 printable characters); "
+                 "see gatehouse keys list\n";
+    return exit_usage;
+  }
+  auto ring = existing_ring(config);
+  if (!ring) return exit_failure;
+  crypto::KeyRing::RetireOutcome outcome{};
+  try {
+    outcome = ring->retire(kid);
+  } catch (const crypto::KeyRingError& e) {
+    std::cerr << "gatehouse: " << e.what() << "\n";
+    return exit_failure;
+  }
+  switch (outcome) {
+    case crypto::KeyRing::RetireOutcome::active_key:
+      std::cerr << "gatehouse: keys retire: " << kid
+                << " is the active key, which seals every new session; run gatehouse keys "
+                   "rotate first, then retire it\n";
+      return exit_usage;
+    case crypto::KeyRing::RetireOutcome::unknown_kid: {
+      std::string kids;
+      for (const auto& k : ring->summary().keys) kids += (kids.empty() ? "" : ", ") + k.kid;
+      std::cerr << "gatehouse: keys retire: no key " << kid << " in " << config.keys.path
+                << " (its keys: " << kids << ")\n";
+      return exit_usage;
+    }
+    case crypto::KeyRing::RetireOutcome::retired:
+      break;
+  }
+  std::printf("retired key %s: sessions sealed with it have ended; %zu key(s) left, active %s\n",
+              kid.c_str(), ring->size(), ring->active_kid().c_str());
+  std::printf("%s\n", kRunningGateways);
+  return 0;
+}
+
+int keys_list(const config::Config& config) {
+  // Read only: listing never upgrades or otherwise writes the file.
+  std::optional<crypto::KeyRing> ring;
+  try {
+    auto contents = crypto::read_key_ring_file(config.keys.path);
+    if (!contents) {
+      std::cerr << "gatehouse: keys.path: no key ring at " << config.keys.path << "\n";
+      return exit_failure;
+    }
+    ring = crypto::KeyRing::from_json(*contents, "key ring file " + config.keys.path.string());
+    OPENSSL_cleanse(contents->data(), contents->size());
+  } catch (const crypto::KeyRingError& e) {
+    std::cerr << "gatehouse: " << e.what() << "\n";
+    return exit_failure;
+  }
+  const auto summary = ring->summary();
+  std::printf("%-20s %-22s %s\n", "KID", "CREATED", "ACTIVE");
+  for (const auto& key : summary.keys)
+    std::printf("%-20s %-22s %s\n", key.kid.c_str(), utc_time(key.created).c_str(),
+                key.kid == summary.active ? "yes" : "");
+  std::printf("%zu key(s)\n", summary.keys.size());
+  return 0;
 }
 
 }  // namespace gatehouse::cli

@@ -2,6 +2,7 @@
 #include "admin_commands.hpp"
 #include "bff/gateway.hpp"
 #include "config/config.hpp"
+#include "logging/log_format.hpp"
 #include "session_transfer.hpp"
 #include "stores/configured_store.hpp"
 
@@ -11,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
@@ -122,8 +124,21 @@ int main(int argc, char** argv) {
   add_config(migrate);
   auto* keys = app.add_subcommand("keys", "manage the key ring that seals session tickets");
   keys->require_subcommand(1);
-  auto* rotate = keys->add_subcommand("rotate", "add a new active key; older keys still decrypt");
+  auto* rotate = keys->add_subcommand(
+      "rotate",
+      "add a new active key (and a new DPoP key); older keys still decrypt. Running gateways "
+      "pick it up from keys.path without a restart");
   add_config(rotate);
+  std::string retired_kid;
+  auto* retire = keys->add_subcommand(
+      "retire",
+      "remove a key that is no longer the active one: sessions sealed with it END (they can no "
+      "longer be opened, on every gateway, without a restart). Rotate first; to end nobody's "
+      "session, wait session.max_lifetime after the rotation before retiring");
+  add_config(retire);
+  retire->add_option("KID", retired_kid, "the key id to remove (see keys list)")->required();
+  auto* keys_list = keys->add_subcommand("list", "key ids, when they were made, the active one");
+  add_config(keys_list);
 
   try {
     app.parse(argc, argv);
@@ -140,6 +155,8 @@ int main(int argc, char** argv) {
   if (*export_cmd) return gatehouse::cli::sessions_export(*config, out_path);
   if (*import_cmd) return gatehouse::cli::sessions_import(*config, in_path);
   if (*rotate) return gatehouse::cli::keys_rotate(*config);
+  if (*retire) return gatehouse::cli::keys_retire(*config, retired_kid);
+  if (*keys_list) return gatehouse::cli::keys_list(*config);
   if (*migrate) {
     try {
       std::cout << gatehouse::stores::migrate_configured_store(config->session) << "\n";
@@ -153,7 +170,7 @@ int main(int argc, char** argv) {
     std::cout << gatehouse::config::describe(*config) << "configuration OK\n";
     return 0;
   }
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  gatehouse::logging::apply(config->log, isatty(STDERR_FILENO) == 1);
   raise_open_files_limit();
   try {
     gatehouse::bff::Gateway gateway(std::move(*config));

@@ -65,11 +65,16 @@ async function loadSessions() {
     const sessions = await bff('GET', '/bff/sessions');
     const rows = sessions.map((s) => {
       const tr = document.createElement('tr');
-      for (const text of [when(s.created), when(s.renewed), when(s.expires)]) {
+      // device and address are null for sessions started before the gateway recorded them.
+      const cells = [s.device ?? 'Unknown device', s.address ?? '—', when(s.created),
+        when(s.last_seen ?? s.renewed), when(s.expires)];
+      for (const text of cells) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.append(td);
       }
+      tr.cells[0].className = 'device';
+      tr.cells[1].className = 'address';
       const action = document.createElement('td');
       if (s.current) {
         action.textContent = 'this browser';

@@ -2,6 +2,7 @@
 
 #include <gatehouse/session/user_session_validation.hpp>
 
+#include "admin/admin_page.hpp"
 #include "admin/session_json.hpp"
 #include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
@@ -12,7 +13,9 @@
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <stdexcept>
+#include <vector>
 
 namespace gatehouse::admin {
 namespace {
@@ -62,6 +65,7 @@ std::string describe(const UserSessionsFilter& filter) {
 
 struct Selection {
   UserSessionsFilter filter;
+  std::optional<std::string> id;  // one session's operator id, among those the filter selects
   bool expired = false;
   std::optional<std::string> limit;  // GET without a filter: page size and cursor, unparsed
   std::optional<std::string> after;
@@ -70,9 +74,9 @@ struct Selection {
 
 enum class Verb { list, revoke };
 
-// The admin query: `sub`, `sid`, and `limit`/`after` (listing) or `expired=true` (revoking),
-// each at most once, nothing else. Unknown names are refused rather than ignored: a mistyped
-// `sidd=` must not turn "this session of alice" into "every session of alice".
+// The admin query: `sub`, `sid`, `id`, and `limit`/`after` (listing) or `expired=true`
+// (revoking), each at most once, nothing else. Unknown names are refused rather than ignored: a
+// mistyped `sidd=` must not turn "this session of alice" into "every session of alice".
 Selection parse_selection(std::string_view query, Verb verb) {
   const auto fields = http::parse_form(query);
   if (!fields) return {.problem = "malformed query string"};
@@ -84,6 +88,8 @@ Selection parse_selection(std::string_view query, Verb verb) {
       slot = &out.filter.subject_id;
     else if (name == "sid")
       slot = &out.filter.session_id;
+    else if (name == "id")
+      slot = &out.id;
     else if (name == "expired" && verb == Verb::revoke)
       slot = &expired;
     else if (name == "limit" && verb == Verb::list)
@@ -98,6 +104,10 @@ Selection parse_selection(std::string_view query, Verb verb) {
   }
   if (expired && *expired != "true") return {.problem = "expired must be \"true\""};
   out.expired = expired.has_value();
+  if (out.id && out.id->size() > operator_session_id_length)
+    return {.problem = "id is longer than a session id from a listing"};
+  if (out.id && !out.filter.subject_id && !out.filter.session_id)
+    return {.problem = "id needs the session's sub (or sid) beside it"};
   return out;
 }
 
@@ -141,13 +151,32 @@ AdminApi::AdminApi(AdminApiOptions options, std::shared_ptr<UserSessionStore> st
       cursor_keys_(std::move(options.cursor_keys)),
       cleanup_batch_(options.cleanup_batch),
       end_sessions_(std::move(options.end_sessions)),
+      end_session_(std::move(options.end_session)),
       store_(std::move(store)),
       cleanup_(std::move(cleanup)),
       listing_(std::move(listing)),
-      clock_(clock ? std::move(clock) : system_clock()) {
+      events_(std::move(options.events)),
+      clock_(clock ? std::move(clock) : system_clock()),
+      metrics_(std::move(options.metrics)) {
   if (options.token.empty()) throw std::invalid_argument("admin API: the token is empty");
   if (!cursor_keys_) throw std::invalid_argument("admin API: no key ring for cursors");
   if (!store_) throw std::invalid_argument("admin API: no session store");
+}
+
+void AdminApi::audit(const Request& request, const char* action, const UserSessionsFilter* filter,
+                     std::size_t count) const {
+  if (!events_ || events_->empty()) return;
+  const events::RequestOrigin origin{
+      request.remote_address, events::clean_user_agent(request.header("User-Agent").value_or(""))};
+  auto event = events_->make(events::EventKind::admin_action, &origin);
+  event.actor = events::Actor::admin;
+  event.action = action;
+  event.count = count;
+  if (filter) {
+    event.subject = filter->subject_id.value_or("");
+    event.sid = filter->session_id;
+  }
+  events_->publish(event);
 }
 
 bool AdminApi::authorized(const Request& request) const {
@@ -164,6 +193,8 @@ bool AdminApi::authorized(const Request& request) const {
 }
 
 boost::asio::awaitable<Response> AdminApi::handle(Request& request) {
+  // The page holds no data: it is what asks for the token.
+  if (auto page = serve_page(request)) co_return std::move(*page);
   if (!authorized(request)) {
     spdlog::warn("admin API: refused a request from {}: {} bearer token", request.remote_address,
                  request.header("Authorization") ? "wrong" : "no");
@@ -182,6 +213,17 @@ boost::asio::awaitable<Response> AdminApi::handle(Request& request) {
     if (!request.query.empty()) co_return error(400, "POST /admin/cleanup takes no parameters");
     co_return co_await remove_expired(request, "removed");
   }
+  if (request.path == "/admin/keys") {
+    if (method != "GET") co_return method_not_allowed("GET");
+    if (!request.query.empty()) co_return error(400, "GET /admin/keys takes no parameters");
+    co_return keys();
+  }
+  if (request.path == "/metrics" && metrics_) {
+    if (method != "GET" && method != "HEAD") co_return method_not_allowed("GET");
+    auto r = http::no_store(http::text(200, metrics_()));
+    r.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    co_return r;
+  }
   co_return error(404, "no such admin endpoint");
 }
 
@@ -195,7 +237,10 @@ boost::asio::awaitable<Response> AdminApi::list(const Request& request) {
   if (!found) co_return store_failure(found.error());
   const auto now = clock_();
   boost::json::array sessions;
-  for (const auto& s : *found) sessions.push_back(session_json(s, now));
+  for (const auto& s : *found)
+    if (!selection.id || operator_session_id(s.key) == *selection.id)
+      sessions.push_back(session_json(s, now, cursor_keys_.get()));
+  audit(request, "list", &selection.filter, sessions.size());
   boost::json::object body;
   body["sessions"] = std::move(sessions);
   co_return reply(200, body);
@@ -224,7 +269,8 @@ boost::asio::awaitable<Response> AdminApi::list_page(const std::optional<std::st
   if (!found) co_return store_failure(found.error());
   const auto now = clock_();
   boost::json::array sessions;
-  for (const auto& s : found->sessions) sessions.push_back(session_json(s, now));
+  for (const auto& s : found->sessions)
+    sessions.push_back(session_json(s, now, cursor_keys_.get()));
   boost::json::object body;
   body["sessions"] = std::move(sessions);
   if (found->next)
@@ -242,14 +288,62 @@ boost::asio::awaitable<Response> AdminApi::revoke(const Request& request) {
   if (selection.expired) co_return co_await remove_expired(request, "revoked");
   if (!has_filter(selection.filter))
     co_return error(400, "DELETE /admin/sessions needs sub or sid, or expired=true");
+  if (selection.id) co_return co_await revoke_one(request, selection.filter, *selection.id);
   auto removed = end_sessions_ ? co_await end_sessions_(selection.filter)
                                : co_await store_->delete_user_sessions(selection.filter);
   if (!removed) co_return store_failure(removed.error());
   spdlog::info("admin API: revoke by {} from {}: {} session(s) removed", describe(selection.filter),
                request.remote_address, *removed);
+  audit(request, "revoke", &selection.filter, *removed);
   boost::json::object body;
   body["revoked"] = *removed;
   co_return reply(200, body);
+}
+
+// One session by its operator id. The id is a prefix of the store key, so it is matched only among
+// the sessions the filter finds, exactly (never as a prefix of a prefix), and two matches (two
+// keys sharing their first characters) end nothing: the operator sees a 409, not a coin toss.
+boost::asio::awaitable<Response> AdminApi::revoke_one(const Request& request,
+                                                      const UserSessionsFilter& filter,
+                                                      const std::string& id) {
+  auto found = co_await store_->get_user_sessions(filter);
+  if (!found) co_return store_failure(found.error());
+  std::vector<UserSession> matches;
+  for (auto& s : *found)
+    if (operator_session_id(s.key) == id) matches.push_back(std::move(s));
+  if (matches.empty()) co_return error(404, "no session with that id matches sub/sid");
+  if (matches.size() > 1)
+    co_return error(409, "several sessions share that id: revoke them by sub or sid instead");
+  std::size_t removed = 1;
+  if (end_session_) {
+    auto ended = co_await end_session_(std::move(matches.front()));
+    if (!ended) co_return store_failure(ended.error());
+    removed = *ended;
+  } else {
+    auto deleted = co_await store_->delete_user_session(matches.front().key);
+    if (!deleted) co_return store_failure(deleted.error());
+  }
+  spdlog::info("admin API: revoke of session {} ({}) from {}: {} session(s) removed", id,
+               describe(filter), request.remote_address, removed);
+  audit(request, "revoke", &filter, removed);
+  boost::json::object body;
+  body["revoked"] = removed;
+  co_return reply(200, body);
+}
+
+Response AdminApi::keys() const {
+  const auto ring = cursor_keys_->summary();
+  boost::json::array keys;
+  for (const auto& k : ring.keys) {
+    boost::json::object o;
+    o["kid"] = k.kid;
+    o["created"] = format_utc(Timestamp(std::chrono::seconds(k.created)));
+    keys.push_back(std::move(o));
+  }
+  boost::json::object body;
+  body["active"] = ring.active;
+  body["keys"] = std::move(keys);
+  return reply(200, body);
 }
 
 boost::asio::awaitable<Response> AdminApi::remove_expired(const Request& request,
@@ -260,6 +354,14 @@ boost::asio::awaitable<Response> AdminApi::remove_expired(const Request& request
   if (!removed) co_return store_failure(removed.error());
   spdlog::info("admin API: removal of expired sessions from {}: {} session(s) removed",
                request.remote_address, *removed);
+  audit(request, "cleanup", nullptr, *removed);
+  if (events_ && !events_->empty() && *removed > 0) {
+    auto ended = events_->make(events::EventKind::session_ended);
+    ended.reason = events::EndReason::expired;
+    ended.actor = events::Actor::admin;
+    ended.count = *removed;
+    events_->publish(ended);
+  }
   boost::json::object body;
   body[count_name] = *removed;
   co_return reply(200, body);

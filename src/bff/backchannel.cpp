@@ -5,8 +5,10 @@
 #include "bff/bff_endpoints.hpp"
 #include "bff/pending_logouts.hpp"
 #include "bff/responses.hpp"
+#include "bff/session_audit.hpp"
 #include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
+#include "metrics/metrics.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -15,7 +17,16 @@ namespace {
 
 // 2.8: a failed logout is a 400; the body never says why (the log does), so probing tokens
 // teaches an attacker nothing.
-http::Response refused(std::string_view why) {
+// gatehouse_backchannel_total{result}: accepted, invalid, replayed, unavailable (the store could
+// not answer; kept to apply later when pending logouts are on), not_ready (no provider metadata).
+void count(std::string_view result) {
+  static auto& family = metrics::default_registry().counter_family(
+      "gatehouse_backchannel_total", "Back-channel logout requests, by result.", {"result"});
+  family.with({result}).inc();
+}
+
+http::Response refused(std::string_view why, std::string_view result = "invalid") {
+  count(result);
   spdlog::warn("back-channel logout refused: {}", why);
   return no_store(http::json(
       400, R"({"error":"invalid_request","error_description":"logout token not accepted"})"));
@@ -62,7 +73,7 @@ boost::asio::awaitable<http::Response> BffEndpoints::backchannel(http::Request& 
     token = value;
   }
   if (!token || token->empty()) co_return refused("no logout_token parameter");
-  if (!oidc_->ready()) co_return refused("identity provider metadata not loaded yet");
+  if (!oidc_->ready()) co_return refused("identity provider metadata not loaded yet", "not_ready");
 
   auto validated = co_await oidc_->validate_logout_token(std::move(*token));
   if (!validated) co_return refused(validated.error().detail);
@@ -77,13 +88,14 @@ boost::asio::awaitable<http::Response> BffEndpoints::backchannel(http::Request& 
   // the store is back.
   const auto store_down = [&](std::string why) {
     if (options_.pending_logouts) options_.pending_logouts->add(request_to_end);
-    return refused(why +
-                   (options_.pending_logouts ? " (kept to apply when the store is back)" : ""));
+    return refused(
+        why + (options_.pending_logouts ? " (kept to apply when the store is back)" : ""),
+        "unavailable");
   };
   const auto until = std::chrono::time_point_cast<std::chrono::milliseconds>(logout.replay_until);
   auto first = co_await options_.logout_replay_cache->first_use(logout.issuer, logout.jti, until);
   if (!first) co_return store_down("jti replay cache unavailable: " + first.error().message());
-  if (!*first) co_return refused("jti already used (replay)");
+  if (!*first) co_return refused("jti already used (replay)", "replayed");
 
   // Which sessions: sub and sid together select one provider session (2.6: AND); with
   // backchannel_all_user_sessions every session of the subject.
@@ -97,20 +109,25 @@ boost::asio::awaitable<http::Response> BffEndpoints::backchannel(http::Request& 
   std::vector<std::string> refresh_tokens;
   // Reading the sessions' tickets only pays off when their refresh tokens can be revoked.
   const bool revocable = options_.revoker && options_.revoker->enabled();
+  const bool audited = listening(options_.events.get());
+  const auto origin = origin_of(request);
   for (auto& filter : *filters) {
-    auto result = co_await tickets_->end_sessions(std::move(filter), revocable);
+    auto result = co_await tickets_->end_sessions(filter, revocable, audited);
     if (!result) {
       // Let the provider's retry (if any) through: this delivery did not do its job.
       co_await options_.logout_replay_cache->forget(logout.issuer, logout.jti);
       co_return store_down("session store: " + result.error().message());
     }
     ended += result->count;
+    publish_ended(options_.events.get(), *result, filter, events::EndReason::backchannel,
+                  events::Actor::provider, &origin);
     for (auto& t : result->refresh_tokens) refresh_tokens.push_back(std::move(t));
   }
   spdlog::info("back-channel logout: ended {} session(s) (subject hash {}, sid hash {})", ended,
                logout.subject ? hashed(*logout.subject) : "-",
                logout.session_id ? hashed(*logout.session_id) : "-");
   co_await revoke(std::move(refresh_tokens));
+  count("accepted");
   co_return no_store(http::text(200, ""));
 }
 

@@ -3,6 +3,8 @@
 #include "bff/flow_state.hpp"
 #include "bff/responses.hpp"
 #include "bff/return_url.hpp"
+#include "bff/session_audit.hpp"
+#include "bff/user_agent.hpp"
 #include "bff/user_claims.hpp"
 #include "crypto/base64.hpp"
 #include "crypto/digest.hpp"
@@ -193,6 +195,10 @@ boost::asio::awaitable<Response> BffEndpoints::callback(Request& request) {
     ticket.access_token_expires_at = std::chrono::duration_cast<std::chrono::seconds>(
                                          tokens->access_token_expires_at->time_since_epoch())
                                          .count();
+  // Sealed in the ticket, so the stores need no new columns and a database dump holds no
+  // address (tickets/ticket.hpp).
+  ticket.client = tickets::LoginClient{
+      summarize_user_agent(request.header("User-Agent").value_or("")), request.remote_address};
   // This browser's previous session ends with the new login (a fresh handle either way).
   if (auto old = find_cookie(request, options_.cookies.session_name))
     if (auto key = tickets::TicketStore::key_for_handle(*old)) co_await tickets_->remove(*key);
@@ -205,6 +211,12 @@ boost::asio::awaitable<Response> BffEndpoints::callback(Request& request) {
   }
   spdlog::info("login: new session for subject hash {}",
                crypto::base64url_encode(crypto::sha256(subject)).substr(0, 12));
+  if (listening(options_.events.get())) {
+    const auto origin = origin_of(request);
+    publish_session(options_.events.get(), events::EventKind::session_started,
+                    {issued->key, subject, sid}, &origin);
+  }
+  if (options_.max_per_user > 0) co_await enforce_session_limit(request, subject, issued->key);
   auto response = redirect_to(flow->return_url);
   response.headers.emplace_back("Set-Cookie", clear_cookie(options_.cookies, cookie_name));
   const auto lifetime =
@@ -266,6 +278,12 @@ boost::asio::awaitable<Response> BffEndpoints::logout(Request& request) {
 
   if (auto removed = co_await tickets_->remove(active->key); !removed) co_return unavailable();
   spdlog::info("logout: session ended");
+  if (listening(options_.events.get())) {
+    const auto origin = origin_of(request);
+    publish_session(options_.events.get(), events::EventKind::session_ended,
+                    {active->key, active->session.subject_id, active->session.session_id}, &origin,
+                    events::EndReason::logout, events::Actor::user);
+  }
   if (active->ticket().refresh_token) {
     std::vector<std::string> tokens{*active->ticket().refresh_token};
     co_await revoke(std::move(tokens));

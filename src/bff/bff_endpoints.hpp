@@ -5,6 +5,7 @@
 #include "bff/cookies.hpp"
 #include "bff/token_revoker.hpp"
 #include "crypto/key_ring.hpp"
+#include "events/session_events.hpp"
 #include "http/message.hpp"
 #include "oidc/oidc_client.hpp"
 #include "tickets/replay_cache.hpp"
@@ -33,6 +34,11 @@ struct EndpointOptions {
   // Back-channel logouts the store could not take, applied once it is back; none: only the
   // provider's retries apply them.
   std::shared_ptr<PendingLogouts> pending_logouts;
+  // Session lifecycle events (audit, metrics); never null in the gateway, may be in tests.
+  std::shared_ptr<const events::SessionEvents> events;
+  // `[session] max_per_user`: a login ends the subject's least recently used sessions beyond
+  // it (tickets/session_limit.hpp); 0: no limit.
+  std::size_t max_per_user = 0;
 };
 
 class BffEndpoints {
@@ -55,6 +61,11 @@ class BffEndpoints {
   boost::asio::awaitable<void> revoke(std::vector<std::string> refresh_tokens);
   // The user's own sessions: GET /sessions, DELETE /sessions/{id}, DELETE /sessions?others=true.
   boost::asio::awaitable<http::Response> sessions(http::Request& request);
+  // After a login: ends the subject's least recently used sessions beyond max_per_user, keeping
+  // `new_key` unless that many later logins raced it (tickets/session_limit.hpp).
+  boost::asio::awaitable<void> enforce_session_limit(const http::Request& request,
+                                                     const std::string& subject,
+                                                     const std::string& new_key);
   boost::asio::awaitable<http::Response> ready();
 
   std::string flow_cookie_name(std::string_view kind, std::string_view state) const;

@@ -2,6 +2,7 @@
 
 #include "bff/cookies.hpp"
 #include "bff/responses.hpp"
+#include "bff/session_audit.hpp"
 #include "proxy/forwarder.hpp"
 
 #include <spdlog/spdlog.h>
@@ -83,7 +84,8 @@ boost::asio::awaitable<http::Response> LocalApis::serve(const Entry& entry,
     co_return r;
   }
   auto& session = **loaded;
-  const proxy::CallSite call{&entry.route, request.method, entry.route.upstream.origin};
+  const auto origin = origin_of(request);
+  const proxy::CallSite call{&entry.route, request.method, entry.route.upstream.origin, &origin};
   auto credential = co_await tokens_->user_credential(session, call);
   if (!credential.credential) {
     auto r =

@@ -2,8 +2,9 @@
 // peers offer: GET /bff/sessions, DELETE /bff/sessions/{id}, DELETE /bff/sessions?others=true.
 #include "bff/bff_endpoints.hpp"
 #include "bff/responses.hpp"
-#include "crypto/base64.hpp"
-#include "crypto/digest.hpp"
+#include "bff/session_audit.hpp"
+#include "tickets/handle.hpp"
+#include "tickets/login_client.hpp"
 
 #include <boost/json.hpp>
 
@@ -12,9 +13,9 @@
 namespace gatehouse::bff {
 namespace {
 
-// The id the SPA sees: derived from the store key, so it reveals neither the key nor the handle.
+// The id the SPA sees (shared with audit events): reveals neither the key nor the handle.
 std::string public_id(const std::string& key) {
-  return crypto::base64url_encode(crypto::sha256("gatehouse-session-id:" + key)).substr(0, 22);
+  return tickets::public_session_id(key);
 }
 
 }  // namespace
@@ -53,15 +54,23 @@ boost::asio::awaitable<http::Response> BffEndpoints::sessions(http::Request& req
       o["renewed"] = format_utc(s.renewed);
       o["expires"] = s.expires ? boost::json::value(format_utc(*s.expires)) : nullptr;
       o["current"] = s.key == (*current)->key;
+      // Recorded at login, sealed in the ticket: null for sessions from before it was recorded.
+      // Last seen is the throttled renewal (accurate to session.renew_after).
+      const auto client = s.key == (*current)->key
+                              ? (*current)->ticket().client
+                              : tickets::sealed_login_client(*keys_, s.ticket, s.key);
+      o["device"] = client ? boost::json::value(client->device) : nullptr;
+      o["address"] = client ? boost::json::value(client->address) : nullptr;
+      o["last_seen"] = format_utc(s.renewed);
       out.push_back(std::move(o));
     }
     co_return no_store(http::json(200, boost::json::serialize(out)));
   }
 
-  std::vector<std::string> doomed;
+  std::vector<SessionFacts> doomed;
   std::vector<std::string> refresh_tokens;
   auto doom = [&](const UserSession& s) {
-    doomed.push_back(s.key);
+    doomed.push_back({s.key, s.subject_id, s.session_id});
     if (auto token = tickets_->refresh_token(s)) refresh_tokens.push_back(std::move(*token));
   };
   if (one) {
@@ -76,8 +85,12 @@ boost::asio::awaitable<http::Response> BffEndpoints::sessions(http::Request& req
     for (const auto& s : live)
       if (s.key != (*current)->key) doom(s);
   }
-  for (const auto& key : doomed)
-    if (auto removed = co_await tickets_->remove(key); !removed) co_return unavailable();
+  const auto origin = origin_of(request);
+  for (const auto& session : doomed) {
+    if (auto removed = co_await tickets_->remove(session.key); !removed) co_return unavailable();
+    publish_session(options_.events.get(), events::EventKind::session_ended, session, &origin,
+                    events::EndReason::user, events::Actor::user);
+  }
   co_await revoke(std::move(refresh_tokens));
   boost::json::object result;
   result["ended"] = doomed.size();

@@ -1,5 +1,7 @@
 #include "bff/pending_logouts.hpp"
 
+#include "bff/session_audit.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -65,12 +67,16 @@ boost::asio::awaitable<bool> PendingLogouts::apply(const LogoutRequest& logout) 
   auto filters = co_await logout_filters(logout, *tickets_->store());
   if (!filters) co_return false;
   const bool revocable = revoker_ && revoker_->enabled();
+  const bool audited = listening(options_.events.get());
   std::size_t ended = 0;
   std::vector<std::string> refresh_tokens;
   for (auto& filter : *filters) {
-    auto result = co_await tickets_->end_sessions(std::move(filter), revocable);
+    auto result = co_await tickets_->end_sessions(filter, revocable, audited);
     if (!result) co_return false;  // deleting again later is harmless
     ended += result->count;
+    // Nobody's request caused this one: the provider's was refused while the store was down.
+    publish_ended(options_.events.get(), *result, filter, events::EndReason::backchannel,
+                  events::Actor::provider, nullptr);
     for (auto& t : result->refresh_tokens) refresh_tokens.push_back(std::move(t));
   }
   spdlog::info("back-channel logout applied once the store was back: ended {} session(s)", ended);

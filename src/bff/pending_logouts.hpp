@@ -11,6 +11,7 @@
 #pragma once
 
 #include "bff/token_revoker.hpp"
+#include "events/session_events.hpp"
 #include "tickets/ticket_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -42,6 +43,8 @@ boost::asio::awaitable<StoreResult<std::vector<UserSessionsFilter>>> logout_filt
 
 struct PendingLogoutOptions {
   std::size_t capacity = 10'000;
+  // The sessions a queued logout ends are published here (reason backchannel); may be null.
+  std::shared_ptr<const events::SessionEvents> events;
   std::chrono::milliseconds first_retry{1000};
   std::chrono::milliseconds max_retry{30'000};
 };

@@ -15,6 +15,11 @@ std::string note_for(const Setting& setting, const Config& config) {
     return "redirect URI: " + config.server.redirect_uri();
   if (name == "session.cookie_name" && config.session.cookie_host_prefixed())
     return "\"__Host-\" prefix: the cookie is Secure, Path=/, with no Domain";
+  if (name == "log.format" && config.log.format == LogFormat::automatic)
+    return "text when stderr is a terminal, else JSON lines";
+  if (name == "metrics.listen" && !config.metrics.own_listener())
+    return config.admin.enabled() ? "no listener of its own; GET /metrics on admin.listen"
+                                  : "no listener of its own (and no admin.token: no /metrics)";
   if (name == "server.threads" && config.server.threads == 0)
     return "one per core: " + std::to_string(config.server.io_threads()) + " here";
   const auto unused =

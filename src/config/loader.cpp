@@ -10,6 +10,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 namespace gatehouse::config {
 namespace {
@@ -28,9 +30,12 @@ void unknown_key(std::string_view section, std::string_view key, const std::stri
   const std::string name =
       section.empty() ? printable(key) : std::string(section) + "." + printable(key);
   // The right key in the wrong section is the likeliest slip, so check that before typos.
-  std::string elsewhere;
+  std::vector<std::string> matches;
   for (const auto& s : all_settings())
-    if (s.key == key) elsewhere += (elsewhere.empty() ? "" : " or ") + s.name();
+    if (s.key == key) matches.push_back(s.name());
+  std::string elsewhere;  // "a", "a or b", "a, b or c"
+  for (std::size_t n = 0; n < matches.size(); ++n)
+    elsewhere += (n == 0 ? "" : n + 1 == matches.size() ? " or " : ", ") + matches[n];
   const auto& route_keys = api_route_keys();
   if (elsewhere.empty() && std::find(route_keys.begin(), route_keys.end(), key) != route_keys.end())
     elsewhere = printable(key) + " in an [[api]] table";

@@ -27,6 +27,16 @@ constexpr Names<StoreKind, 4> names_of(StoreKind) {
 constexpr Names<SameSite, 2> names_of(SameSite) {
   return {{{"lax", SameSite::lax}, {"strict", SameSite::strict}}};
 }
+constexpr Names<LogFormat, 3> names_of(LogFormat) {
+  return {{{"auto", LogFormat::automatic}, {"text", LogFormat::text}, {"json", LogFormat::json}}};
+}
+constexpr Names<LogLevel, 5> names_of(LogLevel) {
+  return {{{"trace", LogLevel::trace},
+           {"debug", LogLevel::debug},
+           {"info", LogLevel::info},
+           {"warn", LogLevel::warn},
+           {"error", LogLevel::error}}};
+}
 
 template <class E>
 std::string_view name_of(E value) {
@@ -180,6 +190,7 @@ std::vector<Setting> make_settings() {
       field<&C::session, &Session::same_site>("session", "same_site"),
       field<&C::session, &Session::backchannel_all_user_sessions>("session",
                                                                   "backchannel_all_user_sessions"),
+      field<&C::session, &Session::max_per_user>("session", "max_per_user"),
 
       field<&C::keys, &KeysConfig::path>("keys", "path"),
 
@@ -190,6 +201,16 @@ std::vector<Setting> make_settings() {
 
       field<&C::admin, &AdminConfig::listen>("admin", "listen"),
       field<&C::admin, &AdminConfig::token>("admin", "token", Flag::secret),
+
+      field<&C::metrics, &MetricsConfig::listen>("metrics", "listen"),
+
+      field<&C::log, &LogConfig::format>("log", "format"),
+      field<&C::log, &LogConfig::level>("log", "level"),
+
+      field<&C::audit, &AuditConfig::file>("audit", "file"),
+      // A webhook URL often carries its credential in the path or query: masked like one.
+      field<&C::audit, &AuditConfig::webhook>("audit", "webhook", Flag::secret),
+      field<&C::audit, &AuditConfig::queue>("audit", "queue"),
   };
 }
 
@@ -334,6 +355,12 @@ std::string_view to_string(StoreKind value) {
   return name_of(value);
 }
 std::string_view to_string(SameSite value) {
+  return name_of(value);
+}
+std::string_view to_string(LogFormat value) {
+  return name_of(value);
+}
+std::string_view to_string(LogLevel value) {
   return name_of(value);
 }
 

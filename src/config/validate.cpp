@@ -160,6 +160,9 @@ void validate_session(const SessionConfig& s, Diagnostics& d) {
   if (d.usable("session.cleanup_batch") && (s.cleanup_batch < 1 || s.cleanup_batch > 100000))
     d.error("session.cleanup_batch",
             "must be between 1 and 100000, got " + std::to_string(s.cleanup_batch));
+  if (d.usable("session.max_per_user") && (s.max_per_user < 0 || s.max_per_user > 10000))
+    d.error("session.max_per_user",
+            "must be between 0 (no limit) and 10000, got " + std::to_string(s.max_per_user));
   if (d.usable("session.cookie_name") && !is_cookie_name(s.cookie_name))
     d.error("session.cookie_name",
             "must be a cookie name (visible ASCII without spaces or ()<>@,;:\\\"/[]?={}), got " +

@@ -1,5 +1,5 @@
-// Addresses and URLs: server.listen, server.public_origin, oidc.authority, and the cookie
-// rules that depend on the origin's scheme.
+// Addresses and URLs: server.listen, server.public_origin, oidc.authority, audit.webhook, and
+// the cookie rules that depend on the origin's scheme.
 #include "config/diagnostics.hpp"
 #include "config/text.hpp"
 #include "config/url_checks.hpp"
@@ -131,6 +131,43 @@ void check_admin(const AdminConfig& admin, Diagnostics& d) {
               "crosses the network unencrypted");
 }
 
+// The audit webhook receives who signed in from where: https, or http that never leaves the
+// machine; a queue that bounds memory but holds a burst.
+void check_audit(const AuditConfig& audit, Diagnostics& d) {
+  if (d.usable("audit.queue") && (audit.queue < 1 || audit.queue > 1'000'000))
+    d.error("audit.queue", "must be from 1 to 1000000, got " + std::to_string(audit.queue));
+  if (d.usable("audit.file") && audit.file && audit.file->filename().empty())
+    d.error("audit.file", "must name a file, got " + quote_for_message(audit.file->string()));
+  if (audit.webhook.empty() || !d.usable("audit.webhook")) return;
+  // The URL is not repeated in messages: it may carry a credential.
+  const std::string setting = "audit.webhook";
+  const auto parsed = gatehouse::url::parse(audit.webhook);
+  if (!parsed || !is_http_scheme(*parsed) || !parsed->has_authority() ||
+      parsed->encoded_host().empty())
+    d.error(setting, "must be an absolute http(s) URL");
+  else if (parsed->has_userinfo())
+    d.error(setting, "must not contain a user name or password");
+  else if (parsed->has_port() && !valid_port(parsed->port()))
+    d.error(setting, "has an invalid port");
+  else if (parsed->has_fragment())
+    d.error(setting, "must not have a fragment");
+  else if (parsed->scheme_id() == urls::scheme::http && !is_loopback(*parsed))
+    d.error(setting, "must use https; http is allowed only for 127.0.0.1, ::1 and localhost");
+}
+
+// The metrics listener has no auth: it must not take the address of a listener that has.
+void check_metrics(const Config& c, Diagnostics& d) {
+  const auto& listen = c.metrics.listen;
+  if (!c.metrics.own_listener() || !check_listen(listen, d, "metrics.listen")) return;
+  if (listen.ends_with(":0")) return;  // a free port each
+  if (listen == c.server.listen)
+    d.error("metrics.listen", "must differ from server.listen, got " + quote_for_message(listen));
+  else if (c.admin.enabled() && listen == c.admin.listen)
+    d.error("metrics.listen",
+            "must differ from admin.listen (which already serves /metrics), got " +
+                quote_for_message(listen));
+}
+
 // A Secure cookie (forced by the __Host-/__Secure- prefixes) is never stored by browsers for a
 // plain-http origin other than localhost: login would loop forever.
 void check_cookie_against_origin(const Config& c, const std::optional<urls::url_view>& origin,
@@ -155,6 +192,8 @@ void check_cookie_against_origin(const Config& c, const std::optional<urls::url_
 void validate_network(const Config& config, Diagnostics& diagnostics) {
   check_listen(config.server.listen, diagnostics, "server.listen");
   check_admin(config.admin, diagnostics);
+  check_audit(config.audit, diagnostics);
+  check_metrics(config, diagnostics);
   const auto origin = check_public_origin(config.server.public_origin, diagnostics);
   check_cookie_against_origin(config, origin, diagnostics);
   check_authority(config.oidc.authority, diagnostics);

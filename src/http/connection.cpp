@@ -5,6 +5,7 @@
 #include "http/detail/response_builder.hpp"
 #include "http/detail/server_state.hpp"
 #include "http/detail/stream_exchange.hpp"
+#include "http/request_id.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -31,6 +32,15 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 // read the 413 instead of a connection reset. Bounded both ways, so a client cannot hold it open.
 constexpr std::size_t kMaxLingerBytes = 16 * 1024 * 1024;
 constexpr std::chrono::milliseconds kMaxLinger{1000};
+using SteadyClock = std::chrono::steady_clock;
+
+// Tells the server's observer (access log, metrics) how a request was answered.
+void observe(const ServerOptions& options, const Request* request, int status,
+             SteadyClock::time_point started) {
+  if (options.observer)
+    options.observer->completed(RequestRecord{
+        .request = request, .status = status, .duration = SteadyClock::now() - started});
+}
 
 template <class Message, class Stream>
 asio::awaitable<bool> write_message(Stream& stream, Message& m) {
@@ -88,17 +98,24 @@ asio::awaitable<ExchangeEnd> call_stream_handler(const StreamHandler& handler, R
     auto answer = text(500, "internal server error\n");
     co_await exchange.respond(std::move(answer));
   }
-  co_return ExchangeEnd{};
+  co_return ExchangeEnd{.reusable = false, .status = exchange.end().status};
 }
 
 // Answers a refused request and closes. Reading on a little first lets the client receive
 // the answer: closing with unread input makes the kernel send a reset that can eat it.
+// `request`: the refused request once its head was read (null before), for the observer.
 template <class Stream>
 asio::awaitable<void> refuse(Stream& stream, beast::flat_buffer& buffer,
-                             const ServerOptions& options, RequestError error) {
+                             const ServerOptions& options, RequestError error,
+                             const Request* request = nullptr,
+                             SteadyClock::time_point started = SteadyClock::now()) {
+  const int status = error.status;
   auto res = prepare_error(error.status, std::move(error.reason));
+  if (request) std::visit([request](auto& m) { m.set("X-Request-Id", request->request_id); }, res);
   beast::get_lowest_layer(stream).expires_after(options.write_timeout);
-  if (!co_await write(stream, res)) co_return;
+  const bool written = co_await write(stream, res);
+  observe(options, request, written ? status : 0, started);
+  if (!written) co_return;
   boost::system::error_code ignored;
   beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
   beast::get_lowest_layer(stream).expires_after(kMaxLinger);  // one deadline for the whole drain
@@ -164,18 +181,21 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
     if (!co_await read_head(stream, buffer, parser, options, limits)) co_return;
     slot.idle = false;
     Request request = to_request_head(parser.get(), remote);
+    request.request_id = request_id_for(request);
+    const auto started = SteadyClock::now();
     if (s.streaming && s.streaming->wants(request)) {
       tcp_layer.expires_never();  // the exchange bounds each of its reads and writes
       StreamExchange<Stream> exchange(stream, buffer, std::move(parser), options, request,
                                       !s.stopping);
       const auto end = co_await call_stream_handler(s.streaming->handle, request, exchange);
+      observe(options, &request, end.status, started);
       if (!end.reusable || s.stopping) co_return;
       continue;
     }
     parser.body_limit(options.max_body_bytes);
     if (auto length = parser.content_length(); length && *length > options.max_body_bytes) {
       RequestError too_large{413, "request body too large"};
-      co_await refuse(stream, buffer, options, std::move(too_large));
+      co_await refuse(stream, buffer, options, std::move(too_large), &request, started);
       co_return;
     }
     if (!parser.is_done()) {
@@ -187,7 +207,10 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
       tcp_layer.expires_after(options.read_timeout);
       auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
       if (body_ec) {
-        if (auto error = error_for(body_ec)) co_await refuse(stream, buffer, options, *error);
+        if (auto error = error_for(body_ec))
+          co_await refuse(stream, buffer, options, *error, &request, started);
+        else
+          observe(options, &request, 0, started);
         co_return;
       }
     }
@@ -195,12 +218,16 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
     tcp_layer.expires_never();  // the handler bounds its own work
     request.body = std::move(parser.get().body());
     Response response = co_await call_handler(s.handler, request);
+    const int status = response.status < 100 || response.status > 599 ? 500 : response.status;
     const ResponseContext ctx{.version = request.version,
                               .head = request.method == "HEAD",
-                              .keep_alive = request.keep_alive && !s.stopping};
+                              .keep_alive = request.keep_alive && !s.stopping,
+                              .request_id = request.request_id};
     auto prepared = prepare_response(std::move(response), ctx);
     tcp_layer.expires_after(options.write_timeout);
-    if (!co_await write(stream, prepared) || !ctx.keep_alive) co_return;
+    const bool written = co_await write(stream, prepared);
+    observe(options, &request, written ? status : 0, started);
+    if (!written || !ctx.keep_alive) co_return;
   }
 }
 

@@ -26,6 +26,9 @@ struct Request {
   std::string body;
   std::string remote_address;  // peer IP address
   bool keep_alive = true;
+  // Set by the server: the request's X-Request-Id when sane (1 to 128 visible ASCII
+  // characters), else a fresh random one. Echoed in the response's X-Request-Id.
+  std::string request_id;
 
   // The first header with this name (case-insensitive).
   std::optional<std::string_view> header(std::string_view name) const;

@@ -32,6 +32,7 @@ bhttp::response<Body> start(const Fields& headers, int status, const ResponseCon
   }
   m.set(bhttp::field::date, http_date_now());
   m.set("X-Content-Type-Options", "nosniff");
+  if (!ctx.request_id.empty()) m.set("X-Request-Id", ctx.request_id);
   if (!upgrade) m.keep_alive(ctx.keep_alive);
   return m;
 }

@@ -29,6 +29,20 @@ struct TlsFiles {
   std::filesystem::path private_key;        // PEM
 };
 
+// Told about every request once it has been answered (or refused), on the connection's strand:
+// access logs and metrics. Must be cheap and must not throw.
+struct RequestRecord {
+  const Request* request = nullptr;  // null when the request head itself was refused
+  int status = 0;                    // as answered; 0 when the connection failed first
+  std::chrono::steady_clock::duration duration{};  // from the complete head to the answer
+};
+
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void completed(const RequestRecord& record) noexcept = 0;
+};
+
 struct ServerOptions {
   std::vector<std::string> listen{"127.0.0.1:8080"};  // see listen_address.hpp
   std::size_t max_header_bytes = 16 * 1024;           // larger heads get 431
@@ -41,6 +55,7 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30'000};  // writing one response
   std::size_t max_connections = 20'000;             // further connections are closed at once
   std::optional<TlsFiles> tls;                      // serve HTTPS when set
+  std::shared_ptr<RequestObserver> observer;        // none: nothing is told
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;

@@ -26,12 +26,14 @@ struct OidcClient::State {
   boost::asio::any_io_executor executor;
   ClientSettings settings;
   Clock clock;
-  bool allow_http = false;                 // the authority is loopback: a dev IdP may speak http
-  std::unique_ptr<const DpopProofs> dpop;  // set exactly when settings.dpop
+  bool allow_http = false;  // the authority is loopback: a dev IdP may speak http
 
   mutable std::mutex mutex;  // guards everything below; never held across a co_await
-  MetadataPtr metadata;      // written once, so metadata() can hand out a reference
-  JwksPtr jwks;              // replaced whole; exchanges keep the snapshot they started with
+  // Set exactly when settings.dpop; replaced whole when the key ring's DPoP key changes (a
+  // request keeps the proofs it started with).
+  std::shared_ptr<const DpopProofs> dpop;
+  MetadataPtr metadata;  // written once, so metadata() can hand out a reference
+  JwksPtr jwks;          // replaced whole; exchanges keep the snapshot they started with
   std::optional<Timestamp> last_refetch;  // for an unknown kid
   bool refetch_in_flight = false;
   std::optional<std::string> token_endpoint_nonce;  // the latest DPoP-Nonce it sent (RFC 9449 8)
@@ -39,6 +41,10 @@ struct OidcClient::State {
   std::pair<MetadataPtr, JwksPtr> snapshot() const {
     std::lock_guard lock(mutex);
     return {metadata, jwks};
+  }
+  std::shared_ptr<const DpopProofs> dpop_proofs() const {
+    std::lock_guard lock(mutex);
+    return dpop;
   }
   std::optional<std::string> dpop_nonce() const {
     std::lock_guard lock(mutex);

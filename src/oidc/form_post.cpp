@@ -62,7 +62,7 @@ boost::asio::awaitable<Outcome<std::string>> post_form(std::shared_ptr<OidcClien
   form.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   authenticate(s->settings, form, params);
   form.body = encode_params(params);
-  const DpopProofs* dpop = endpoint == FormEndpoint::token ? s->dpop.get() : nullptr;
+  const auto dpop = endpoint == FormEndpoint::token ? s->dpop_proofs() : nullptr;
 
   for (int attempt = 0;; ++attempt) {
     auto request = form;

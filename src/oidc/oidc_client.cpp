@@ -44,7 +44,7 @@ OidcClient::OidcClient(boost::asio::any_io_executor executor, ClientSettings set
   state_->settings = std::move(settings);
   state_->clock = clock ? std::move(clock) : system_clock();
   if (state_->settings.dpop)
-    state_->dpop = std::make_unique<const DpopProofs>(std::move(dpop_key), state_->clock);
+    state_->dpop = std::make_shared<const DpopProofs>(std::move(dpop_key), state_->clock);
 }
 
 bool OidcClient::ready() const {
@@ -62,8 +62,16 @@ const ClientSettings& OidcClient::settings() const {
   return state_->settings;
 }
 
-const DpopProofs* OidcClient::dpop() const {
-  return state_->dpop.get();
+std::shared_ptr<const DpopProofs> OidcClient::dpop() const {
+  return state_->dpop_proofs();
+}
+
+void OidcClient::use_dpop_key(std::shared_ptr<const crypto::DpopKey> key) {
+  if (!key) throw std::invalid_argument("OidcClient::use_dpop_key: no DPoP key");
+  if (!state_->settings.dpop) return;
+  auto proofs = std::make_shared<const DpopProofs>(std::move(key), state_->clock);
+  std::lock_guard lock(state_->mutex);
+  state_->dpop = std::move(proofs);
 }
 
 }  // namespace gatehouse::oidc

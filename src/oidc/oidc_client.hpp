@@ -114,9 +114,12 @@ class OidcClient {
   boost::asio::awaitable<Outcome<Tokens>> client_credentials(std::vector<std::string> scopes,
                                                              std::optional<std::string> resource);
 
-  // The DPoP proofs the client signs with, for the proxy's API calls; nullptr unless
-  // settings.dpop. Lives as long as the client.
-  const DpopProofs* dpop() const;
+  // The DPoP proofs the client signs with now, for the proxy's API calls; nullptr unless
+  // settings.dpop. Each caller keeps the snapshot it took for the proof it is making.
+  std::shared_ptr<const DpopProofs> dpop() const;
+  // Signs every later proof (token requests, API calls) with `key`: the key ring's new DPoP key
+  // after a live reload. Ignored unless settings.dpop; throws std::invalid_argument when null.
+  void use_dpop_key(std::shared_ptr<const crypto::DpopKey> key);
 
   // OIDC Back-Channel Logout 1.0 2.6: validates a logout token (see logout_token.hpp) against
   // the provider's keys; an unknown kid triggers one JWKS refetch (rate-limited as for ID

@@ -1,6 +1,7 @@
 #include "proxy/api_proxy.hpp"
 #include "url/strict_url.hpp"
 
+#include "metrics/metrics.hpp"
 #include "proxy/forwarder.hpp"
 #include "proxy/hop_headers.hpp"
 #include "proxy/upstream_pool.hpp"
@@ -84,7 +85,14 @@ ApiProxy::ApiProxy(const std::vector<config::ApiRoute>& routes, ApiProxyOptions 
       tokens_(std::move(tokens)) {
   if (!routes_.empty() && (!tickets_ || !tokens_))
     throw std::invalid_argument("api routes need the ticket store and a token source");
+  auto& durations = metrics::default_registry().histogram_family(
+      "gatehouse_upstream_duration_seconds",
+      "Proxied [[api]] calls from the request sent upstream to the end of the answer streamed "
+      "back, by route path.",
+      {"route"});
   for (const auto& route : routes_.routes()) {
+    if (upstream_durations_.size() <= route.index) upstream_durations_.resize(route.index + 1);
+    upstream_durations_[route.index] = &durations.with({route.config.path});
     auto& pool = pools_[route.upstream.origin];
     if (!pool)
       pool =
@@ -173,7 +181,9 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
 
   const std::string url =
       route.upstream.origin + match->upstream_target.substr(0, match->upstream_target.find('?'));
-  const CallSite call{&route, head.method, url};
+  const events::RequestOrigin browser{
+      head.remote_address, events::clean_user_agent(head.header("User-Agent").value_or(""))};
+  const CallSite call{&route, head.method, url, &browser};
   std::optional<CredentialOutcome> credential;
   switch (rc.token) {
     case TokenMode::none:
@@ -233,6 +243,11 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
   up.headers.emplace_back("X-Forwarded-For", std::move(forwarded_for));
   up.headers.emplace_back("X-Forwarded-Proto", origin.scheme);
   up.headers.emplace_back("X-Forwarded-Host", origin.host);
+  // The request id the gateway logs (the browser's when sane, else its own): one id end to end.
+  if (!head.request_id.empty()) {
+    std::erase_if(up.headers, [](const auto& h) { return iequals(h.first, "X-Request-Id"); });
+    up.headers.emplace_back("X-Request-Id", head.request_id);
+  }
   const auto traceparent =
       head.header_count("traceparent") == 1 ? head.header("traceparent") : std::nullopt;
   if (traceparent && is_valid_traceparent(*traceparent)) {
@@ -243,7 +258,9 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
     up.headers.emplace_back("traceparent", new_traceparent());
   }
 
+  const auto forwarding_started = std::chrono::steady_clock::now();
   const auto outcome = co_await forward(pool_for(route), std::move(up), exchange);
+  upstream_durations_[route.index]->observe(std::chrono::steady_clock::now() - forwarding_started);
   spdlog::debug("proxy api[{}] {} {}: {}", route.index, head.method, rc.path, to_string(outcome));
 }
 

@@ -32,6 +32,12 @@ struct ApiProxyOptions {
   std::optional<std::string> ca_file;    // extra CA for https upstreams (tests)
 };
 
+}  // namespace gatehouse::proxy
+namespace gatehouse::metrics {
+class Histogram;
+}
+namespace gatehouse::proxy {
+
 class ApiProxy {
  public:
   // Throws std::invalid_argument for a route the configuration check should have refused.
@@ -53,6 +59,8 @@ class ApiProxy {
   std::shared_ptr<tickets::TicketStore> tickets_;
   std::shared_ptr<TokenSource> tokens_;
   std::map<std::string, std::unique_ptr<UpstreamPool>> pools_;  // by origin; built up front
+  // gatehouse_upstream_duration_seconds{route}, by route index.
+  std::vector<metrics::Histogram*> upstream_durations_;
 };
 
 }  // namespace gatehouse::proxy

@@ -1,7 +1,9 @@
 #include "proxy/token_manager.hpp"
 
 #include "http/message.hpp"
+#include "metrics/metrics.hpp"
 #include "oidc/oidc_client.hpp"
+#include "tickets/handle.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -16,6 +18,16 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
+
+// gatehouse_token_refresh_total{result}: refreshed, rejected (the provider refused the refresh
+// token: the session ends), provider_error, store_error, session_gone; client_issued and
+// client_failed for client-credentials tokens.
+void count_refresh(std::string_view result) {
+  static auto& family = metrics::default_registry().counter_family(
+      "gatehouse_token_refresh_total",
+      "Token refreshes and client-credentials requests, by result.", {"result"});
+  family.with({result}).inc();
+}
 
 // What the ticket holds for a route: its resource's token, or the login's own without one.
 struct HeldToken {
@@ -105,7 +117,22 @@ std::string TokenManager::dpop_proof(const CallSite& call, const std::string& ac
   const auto nonce = nonce_for(call.route->upstream.origin);
   std::optional<std::string_view> nonce_view;
   if (nonce) nonce_view = *nonce;
-  return oidc_->dpop()->proof(call.method, call.url, access_token, nonce_view);
+  const auto proofs = oidc_->dpop();
+  if (!proofs) throw std::logic_error("TokenManager::dpop_proof without [oidc] dpop");
+  return proofs->proof(call.method, call.url, access_token, nonce_view);
+}
+
+void TokenManager::publish(events::EventKind kind, const tickets::ActiveSession& session,
+                           const CallSite& call, std::optional<events::EndReason> reason) const {
+  const auto& events = options_.events;
+  if (!events || events->empty()) return;
+  auto event = events->make(kind, call.origin);
+  event.subject = session.session.subject_id;
+  event.sid = session.session.session_id;
+  event.session_id = tickets::public_session_id(session.key);
+  event.reason = reason;
+  if (reason) event.actor = events::Actor::provider;
+  events->publish(event);
 }
 
 CredentialOutcome TokenManager::credential(const std::string& token, const std::string& type,
@@ -194,10 +221,14 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::refresh_holding(
     if (refreshed.error().code == oidc::OidcErrc::grant_rejected) {
       spdlog::info("session ended (refresh_failed): the provider refused its refresh token: {}",
                    refreshed.error().detail);
-      co_await tickets_->remove(session.key);
+      count_refresh("rejected");
+      auto removed = co_await tickets_->remove(session.key);
+      if (removed)
+        publish(events::EventKind::session_ended, session, call, events::EndReason::refresh_failed);
       co_return session_over();
     }
     spdlog::warn("proxy: token refresh failed: {}", refreshed.error().detail);
+    count_refresh("provider_error");
     co_return provider_down();
   }
 
@@ -225,10 +256,16 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::refresh_holding(
     spdlog::error(
         "proxy: refreshed tokens could not be stored ({}); the session may have to sign in again",
         stored.error().message());
+    count_refresh("store_error");
     co_return store_down();
   }
-  if (!*stored) co_return session_over();  // revoked while the provider answered
+  if (!*stored) {
+    count_refresh("session_gone");
+    co_return session_over();  // revoked while the provider answered
+  }
+  count_refresh("refreshed");
   session = std::move(**stored);
+  publish(events::EventKind::session_refreshed, session, call);
   const auto held = held_token(session.ticket(), audience);
   co_return credential(*held->access_token, *held->token_type, call);
 }
@@ -237,17 +274,25 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::client_credential(const 
   const auto key = client_key(call);
   const auto give_up = std::chrono::steady_clock::now() + options_.wait_for_refresh;
   for (;;) {
+    // A DPoP-bound token is bound to the key it was fetched with: after a key ring reload brought
+    // a new DPoP key, fetch a new one rather than send proofs the API must refuse.
+    const auto proofs = oidc_->dpop();
+    const std::string signing_key = proofs ? proofs->thumbprint() : std::string();
+    std::optional<ClientToken> cached;
     {
       std::lock_guard lock(mutex_);
       auto& slot = client_tokens_[key];
       if (slot.token &&
+          (!http::iequals(slot.token->token_type, "DPoP") || slot.token->bound_to == signing_key) &&
           (!slot.token->expires || *slot.token->expires - clock_() > options_.refresh_margin))
-        co_return credential(slot.token->access_token, slot.token->token_type, call);
-      if (!slot.fetching) {
+        cached = slot.token;
+      else if (!slot.fetching) {
         slot.fetching = true;
         break;
       }
     }
+    // Outside the lock: a DPoP proof takes it again (the API's nonce).
+    if (cached) co_return credential(cached->access_token, cached->token_type, call);
     if (std::chrono::steady_clock::now() > give_up) co_return provider_down();
     co_await pause(options_.poll);
   }
@@ -261,15 +306,19 @@ boost::asio::awaitable<CredentialOutcome> TokenManager::client_credential(const 
       self.client_tokens_[key].fetching = false;
     }
   } fetching{*this, key};
+  const auto proofs = oidc_->dpop();
+  std::string bound_to = proofs ? proofs->thumbprint() : std::string();
   auto got =
       co_await oidc_->client_credentials(call.route->config.scopes, call.route->config.audience);
   if (!got) {
     spdlog::warn("proxy api[{}]: client-credentials token request failed: {}", call.route->index,
                  got.error().detail);
+    count_refresh("client_failed");
     co_return provider_down();
   }
+  count_refresh("client_issued");
   ClientToken token{got->access_token, got->token_type.empty() ? "Bearer" : got->token_type,
-                    std::nullopt};
+                    std::nullopt, std::move(bound_to)};
   if (got->access_token_expires_at)
     token.expires =
         std::chrono::time_point_cast<std::chrono::milliseconds>(*got->access_token_expires_at);

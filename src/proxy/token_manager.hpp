@@ -38,6 +38,9 @@ struct TokenManagerOptions {
   std::chrono::milliseconds lease_ttl{10'000};         // renewed every third of it while held
   std::chrono::milliseconds wait_for_refresh{15'000};  // a waiter gives up (503) after this
   std::chrono::milliseconds poll{50};                  // how often a waiter looks
+  // Refreshes (session_refreshed) and sessions the provider ended by refusing their refresh
+  // token (session_ended, refresh_failed) are published here; null: not published.
+  std::shared_ptr<const events::SessionEvents> events;
 };
 
 class TokenManager final : public TokenSource {
@@ -60,6 +63,7 @@ class TokenManager final : public TokenSource {
     std::string access_token;
     std::string token_type;
     std::optional<Timestamp> expires;
+    std::string bound_to;  // the DPoP key's thumbprint at the fetch ("" without DPoP)
   };
   struct ClientSlot {
     std::optional<ClientToken> token;
@@ -74,6 +78,8 @@ class TokenManager final : public TokenSource {
   CredentialOutcome credential(const std::string& token, const std::string& type,
                                const CallSite& call);
   bool fresh(const std::optional<std::int64_t>& expires_at) const;
+  void publish(events::EventKind kind, const tickets::ActiveSession& session, const CallSite& call,
+               std::optional<events::EndReason> reason = std::nullopt) const;
   std::optional<std::string> nonce_for(const std::string& origin);
 
   std::shared_ptr<oidc::OidcClient> oidc_;

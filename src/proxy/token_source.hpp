@@ -3,6 +3,7 @@
 // an Authorization header and, for DPoP-bound tokens, a fresh proof for this very call.
 #pragma once
 
+#include "events/session_events.hpp"
 #include "proxy/route_table.hpp"
 #include "tickets/ticket_store.hpp"
 
@@ -33,6 +34,8 @@ struct CallSite {
   const ProxyRoute* route = nullptr;
   std::string_view method;
   std::string_view url;  // upstream origin + target, without the query
+  // The browser request behind the call (audit events of a refresh); may be null.
+  const events::RequestOrigin* origin = nullptr;
 };
 
 class TokenSource {

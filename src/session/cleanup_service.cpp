@@ -30,10 +30,11 @@ boost::asio::awaitable<StoreResult<std::size_t>> cleanup_once(
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-  if (removed)
+  if (removed) {
     spdlog::info("session cleanup removed {} expired {} in {} ms", *removed, state->options.what,
                  ms);
-  else if (removed.error() != StoreErrc::cancelled)
+    if (*removed > 0 && state->options.on_deleted) state->options.on_deleted(*removed);
+  } else if (removed.error() != StoreErrc::cancelled)
     spdlog::warn("session cleanup of {} failed after {} ms: {}", state->options.what, ms,
                  removed.error().message());
   co_return removed;

@@ -17,4 +17,10 @@ std::optional<std::string> key_for_handle(std::string_view handle) {
   return crypto::base64url_encode(crypto::sha256(handle));
 }
 
+std::string public_session_id(std::string_view key) {
+  std::string input = "gatehouse-session-id:";
+  input += key;
+  return crypto::base64url_encode(crypto::sha256(input)).substr(0, 22);
+}
+
 }  // namespace gatehouse::tickets

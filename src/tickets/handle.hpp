@@ -19,4 +19,8 @@ std::string new_handle();
 // The store key for a cookie value, or nullopt when the value is not a well-formed handle.
 std::optional<std::string> key_for_handle(std::string_view handle);
 
+// The session id users and audit events see (GET /bff/sessions, DELETE /bff/sessions/{id}):
+// derived from the store key, so it reveals neither the key nor the handle. 22 characters.
+std::string public_session_id(std::string_view key);
+
 }  // namespace gatehouse::tickets

@@ -26,6 +26,20 @@ struct ResourceToken {
 // The most resource tokens one ticket holds (every format refuses more).
 inline constexpr std::size_t max_resource_tokens = 16;
 
+// The browser a session was started from, recorded at login so people recognise their sessions
+// in the lists. Kept inside the sealed ticket rather than in store columns: the address is
+// personal data, useless at rest to whoever steals the database; no store's schema changes; and
+// export/import carries it with the ticket.
+struct LoginClient {
+  std::string device;   // bff::summarize_user_agent() of the login's User-Agent
+  std::string address;  // the address the login request came from
+
+  friend bool operator==(const LoginClient&, const LoginClient&) = default;
+};
+
+// The longest device and address a ticket keeps (longer ones are cut when written).
+inline constexpr std::size_t max_login_client_field = 64;
+
 struct SessionTicket {
   boost::json::object claims;  // the ID token's claims
   std::string id_token;
@@ -34,6 +48,7 @@ struct SessionTicket {
   std::optional<std::int64_t> access_token_expires_at;  // unix seconds
   std::string token_type = "Bearer";                    // of access_token: "Bearer" or "DPoP"
   std::vector<ResourceToken> resource_tokens;           // one per resource, at most a few
+  std::optional<LoginClient> client;  // none in tickets sealed before it was recorded
 
   // The token for `resource` (the login's own token when none), or null.
   const ResourceToken* find_resource(std::string_view resource) const;

@@ -6,6 +6,7 @@
 // v2: the byte 0x02, then the body below as raw DEFLATE with a fixed preset dictionary.
 //   body   = flags:u8 [claims:json] id_token:token access_token:token [refresh_token:token]
 //            [expires_at:zigzag] [token_type:str] count:varint (resource)*count
+//            [device:str address:str]
 //   resource = flags:u8 resource:str access_token:token [expires_at:zigzag] [token_type:str]
 //   token  = 0 text:str | n:u8 (segment:str)*n  (n in 1..5: the token is its n '.'-separated
 //            base64url segments, each stored decoded: a JWT's signature as raw bytes, its
@@ -13,7 +14,11 @@
 //   str    = length:varint bytes;  varint = unsigned LEB128, at most 10 bytes; zigzag = an
 //            int64 as a varint;  json = a tagged tree (tickets/ticket_codec.hpp)
 //   flags: 1 claims stored (else: the id_token's payload), 2 refresh token, 4 expires_at,
-//          8 token_type (else "Bearer"); a resource's flags use only 4 and 8. Other bits: invalid.
+//          8 token_type (else "Bearer"), 16 login client (device and address, each at most
+//          max_login_client_field bytes); a resource's flags use only 4 and 8. Other bits: invalid.
+//          Flag 16 came later within v2: tickets without it still open (client: none), but a
+//          gateway from before it refuses tickets that have it (mixed versions during a rolling
+//          upgrade: a session started on a new instance is anonymous on an old one).
 // A plaintext starting with 0x02 is v2, anything else must be v1 JSON.
 #pragma once
 

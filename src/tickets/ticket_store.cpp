@@ -79,7 +79,17 @@ boost::asio::awaitable<std::optional<ActiveSession>> TicketStore::open(std::stri
   const auto absolute = absolute_expiry(s);
   if ((s.expires && *s.expires <= now) || absolute <= now) {
     // Expired: make it go away now rather than at the next cleanup (best effort).
-    co_await store_->delete_user_session(key);
+    opened_.erase(key);
+    auto removed = co_await store_->delete_user_session(key);
+    if (removed && options_.events && !options_.events->empty()) {
+      auto event = options_.events->make(events::EventKind::session_ended);
+      event.subject = s.subject_id;
+      event.sid = s.session_id;
+      event.session_id = public_session_id(key);
+      event.reason = events::EndReason::expired;
+      event.actor = events::Actor::gateway;
+      options_.events->publish(event);
+    }
     co_return std::nullopt;
   }
   const auto generation = keys_->generation();
@@ -157,6 +167,9 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::u
     SessionTicket changed = active.ticket();
     change(changed);
     auto& s = active.session;
+    // Read before sealing: a ring reloaded meanwhile (the key gone) must not leave this entry
+    // looking current.
+    const auto generation = keys_->generation();
     const auto sealed = keys_->seal(serialize_ticket(changed), key);
     UserSessionUpdate update{s.subject_id, s.session_id, s.created, s.renewed,
                              s.expires,    sealed,       s.version};
@@ -165,7 +178,7 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::u
       s.ticket = sealed;
       ++s.version;
       active.opened = std::make_shared<const OpenedTicket>(std::move(changed));
-      opened_.insert(key, sealed, keys_->generation(), active.opened);
+      opened_.insert(key, sealed, generation, active.opened);
       co_return loaded;
     }
     if (stored.error() == StoreErrc::not_found) co_return Loaded{};
@@ -190,13 +203,20 @@ std::optional<std::string> TicketStore::refresh_token(const UserSession& session
 }
 
 boost::asio::awaitable<StoreResult<EndedSessions>> TicketStore::end_sessions(
-    UserSessionsFilter filter, bool refresh_tokens) {
+    UserSessionsFilter filter, bool refresh_tokens, bool describe) {
   EndedSessions ended;
-  if (refresh_tokens) {
+  if (refresh_tokens || describe) {
     auto matching = co_await store_->get_user_sessions(filter);
     if (!noted(matching, "get by filter")) co_return matching.error();
-    for (const auto& session : *matching)
-      if (auto token = refresh_token(session)) ended.refresh_tokens.push_back(std::move(*token));
+    for (auto& session : *matching) {
+      // Ended sessions' opened tickets are useless now: free them rather than wait for eviction.
+      opened_.erase(session.key);
+      if (refresh_tokens)
+        if (auto token = refresh_token(session)) ended.refresh_tokens.push_back(std::move(*token));
+      if (describe)
+        ended.sessions.push_back(EndedSession{std::move(session.key), std::move(session.subject_id),
+                                              std::move(session.session_id)});
+    }
   }
   auto removed = co_await store_->delete_user_sessions(std::move(filter));
   if (!noted(removed, "delete by filter")) co_return removed.error();

@@ -13,6 +13,7 @@
 #include <gatehouse/session/user_session_store.hpp>
 
 #include "crypto/key_ring.hpp"
+#include "events/session_events.hpp"
 #include "tickets/handle.hpp"
 #include "tickets/opened_tickets.hpp"
 #include "tickets/ticket.hpp"
@@ -35,6 +36,9 @@ struct TicketStoreOptions {
   std::chrono::milliseconds renew_after = std::chrono::minutes(1);
   // Opened tickets kept for rows that have not changed since (tickets/opened_tickets.hpp).
   std::size_t opened_ticket_cache = 10'000;
+  // A session found expired when loaded is deleted and published here (reason expired);
+  // null: not published.
+  std::shared_ptr<const events::SessionEvents> events;
 };
 
 struct IssuedSession {
@@ -53,11 +57,19 @@ struct ActiveSession {
   const SessionTicket& ticket() const { return opened->ticket(); }
 };
 
+// One session that ending by filter found (for audit events): never its ticket.
+struct EndedSession {
+  std::string key;  // the store key: for public_session_id(), never published as such
+  std::string subject_id;
+  std::optional<std::string> session_id;
+};
+
 // What ending sessions by filter did: how many, and the refresh tokens they held (to revoke them
-// at the provider).
+// at the provider); with `describe`, the sessions read just before the delete.
 struct EndedSessions {
   std::size_t count = 0;
   std::vector<std::string> refresh_tokens;
+  std::vector<EndedSession> sessions;
 };
 
 class TicketStore {
@@ -98,9 +110,11 @@ class TicketStore {
   // Ends every session matching `filter` with one delete-by-filter. With `refresh_tokens`, the
   // matching sessions are read (and their tickets opened) just before, to report their refresh
   // tokens; a session created in between is ended too, but its token is not reported. Without,
-  // it is the bare delete.
+  // it is the bare delete. With `describe`, the sessions read are reported too (audit events);
+  // `count` stays what the delete removed, which may differ when sessions came or went between.
   boost::asio::awaitable<StoreResult<EndedSessions>> end_sessions(UserSessionsFilter filter,
-                                                                  bool refresh_tokens = true);
+                                                                  bool refresh_tokens = true,
+                                                                  bool describe = false);
 
   // The refresh token sealed in a stored session, when it has one and a key opens it.
   std::optional<std::string> refresh_token(const UserSession& session) const;

@@ -16,9 +16,11 @@ enum Flag : std::uint8_t {
   has_refresh_token = 2,
   has_expires_at = 4,
   has_token_type = 8,
+  has_login_client = 16,
 };
 constexpr std::uint8_t resource_flags = has_expires_at | has_token_type;
-constexpr std::uint8_t ticket_flags = claims_stored | has_refresh_token | resource_flags;
+constexpr std::uint8_t ticket_flags =
+    claims_stored | has_refresh_token | resource_flags | has_login_client;
 constexpr std::size_t max_token_segments = 5;  // a JWE's
 
 // Part of format v2: changing one byte makes every v2 ticket unreadable (that would be a v3).
@@ -114,9 +116,9 @@ bool read_optionals(TicketReader& r, std::uint8_t flags, std::optional<std::int6
 std::string encode_ticket_v2_body(const SessionTicket& t) {
   const auto payload = id_token_payload(t.id_token);
   const bool store_claims = !payload || *payload != t.claims;
-  const std::uint8_t flags = (store_claims ? claims_stored : 0) |
-                             (t.refresh_token ? has_refresh_token : 0) |
-                             optional_flags(t.access_token_expires_at, t.token_type);
+  const std::uint8_t flags =
+      (store_claims ? claims_stored : 0) | (t.refresh_token ? has_refresh_token : 0) |
+      optional_flags(t.access_token_expires_at, t.token_type) | (t.client ? has_login_client : 0);
   TicketWriter w;
   w.byte(flags);
   if (store_claims) w.json(t.claims);
@@ -131,6 +133,10 @@ std::string encode_ticket_v2_body(const SessionTicket& t) {
     w.str(resource.resource);
     write_token(w, resource.access_token);
     write_optionals(w, rflags, resource.access_token_expires_at, resource.token_type);
+  }
+  if (t.client) {
+    w.str(std::string_view(t.client->device).substr(0, max_login_client_field));
+    w.str(std::string_view(t.client->address).substr(0, max_login_client_field));
   }
   return w.take();
 }
@@ -169,6 +175,14 @@ std::optional<SessionTicket> decode_ticket_v2_body(std::string_view body) {
     if (!read_optionals(r, *rflags, resource.access_token_expires_at, resource.token_type))
       return std::nullopt;
     t.resource_tokens.push_back(std::move(resource));
+  }
+  if (*flags & has_login_client) {
+    const auto device = r.str();
+    const auto address = device ? r.str() : std::nullopt;
+    if (!address || device->size() > max_login_client_field ||
+        address->size() > max_login_client_field)
+      return std::nullopt;
+    t.client = LoginClient{std::string(*device), std::string(*address)};
   }
   if (!r.done()) return std::nullopt;
   if (!(*flags & claims_stored)) {

@@ -139,7 +139,8 @@ TYPED_TEST(AdminApiTest, RefusesBadQueriesWithAReason) {
 }
 
 TYPED_TEST(AdminApiTest, UnknownPathsAre404AndWrongMethods405) {
-  for (const auto* target : {"/admin", "/admin/", "/admin/sessions/abc", "/admin/keys", "/",
+  // (/admin, /admin/ and /admin/keys are the page and the key ids: admin_page_test.cpp.)
+  for (const auto* target : {"/admin/sessions/abc", "/admin/keys/abc", "/admin/index.html", "/",
                              "/bff/user", "/healthz", "/admin/cleanup/now"}) {
     auto r = this->call("GET", target);
     EXPECT_EQ(r.status, 404) << target;

@@ -12,6 +12,8 @@ class AdminAuthTest : public AdminApiFixture<MemoryBackend> {
          {std::pair<std::string, std::string>{"GET", "/admin/sessions?sub=alice"},
           {"DELETE", "/admin/sessions?sub=alice"},
           {"POST", "/admin/cleanup"},
+          {"GET", "/admin/keys"},
+          {"DELETE", "/admin/sessions?sub=alice&id=key-alice-0"},
           {"GET", "/admin/nowhere"},
           {"GET", "/elsewhere"}}) {
       auto r = call(method, target, authorization);

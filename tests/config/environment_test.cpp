@@ -96,7 +96,7 @@ TEST(Environment, UnknownVariableInOurSectionsIsAnErrorWithSuggestion) {
 TEST(Environment, OtherGatehouseVariablesAreIgnored) {
   // Names outside our sections (the CLI's own, other programs') change nothing and say nothing.
   const Environment stray{{"GATEHOUSE_CONFIG", "/etc/gatehouse.toml"},
-                          {"GATEHOUSE_LOG_LEVEL", "debug"},
+                          {"GATEHOUSE_HOME", "/var/lib/gatehouse"},
                           {"GATEHOUSE_BIN", "/usr/bin/gatehouse"},
                           {"PATH", "/usr/bin"}};
   const auto with_stray = load_config_from_string(minimal_toml, stray);

@@ -204,8 +204,9 @@ TEST(LoadConfig, StrangeKeysAreQuotedAndCut) {
 TEST(LoadConfig, UnknownSectionAndTopLevelKeys) {
   EXPECT_TRUE(contains(single_error(std::string(minimal_toml) + "[sever]\nlisten = \"x\"\n"),
                        "unknown section [sever] — did you mean [server]?"));
-  EXPECT_TRUE(contains(single_error("listen = \"x\"\n" + std::string(minimal_toml)),
-                       "unknown setting listen — did you mean server.listen or admin.listen?"));
+  EXPECT_TRUE(contains(
+      single_error("listen = \"x\"\n" + std::string(minimal_toml)),
+      "unknown setting listen — did you mean server.listen, admin.listen or metrics.listen?"));
   EXPECT_TRUE(contains(single_error(std::string(minimal_toml) + "[server.tls]\ncert = \"x\"\n"),
                        "unknown setting server.tls"));
   EXPECT_TRUE(contains(single_error("keys = 3\n" + std::string(minimal_toml)),
@@ -426,6 +427,19 @@ TEST(LoadConfig, BinaryGarbageIsASyntaxErrorNotACrash) {
   auto result = load_config_from_string(garbage, {});
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_TRUE(contains(result.errors[0].to_string(), "TOML syntax error"));
+}
+
+TEST(LoadConfig, MaxPerUserIsANonNegativeBoundedInteger) {
+  EXPECT_EQ(load_ok(minimal_toml).session.max_per_user, 0) << "no limit by default";
+  EXPECT_EQ(load_ok(with("session", "max_per_user = 3")).session.max_per_user, 3);
+  EXPECT_EQ(load_ok(minimal_toml, {{"GATEHOUSE_SESSION_MAX_PER_USER", "5"}}).session.max_per_user,
+            5);
+  EXPECT_TRUE(contains(single_error(with("session", "max_per_user = -1")),
+                       "session.max_per_user: must be between 0 (no limit) and 10000, got -1"));
+  EXPECT_TRUE(contains(single_error(with("session", "max_per_user = 10001")),
+                       "session.max_per_user: must be between 0 (no limit) and 10000, got 10001"));
+  EXPECT_TRUE(contains(single_error(with("session", "max_per_user = \"3\"")),
+                       "session.max_per_user: must be an integer, got a string"));
 }
 
 }  // namespace

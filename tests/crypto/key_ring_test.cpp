@@ -141,6 +141,18 @@ TEST(KeyRing, RotationKeepsOldKeysDecrypting) {
   EXPECT_EQ(reloaded.open(new_envelope, "aad"), "new");
 }
 
+TEST(KeyRing, SummaryListsKeyIdsOldestFirstAndTheActiveOne) {
+  KeyRing ring = KeyRing::generate();
+  const std::string first = ring.active_kid();
+  ring.rotate();
+  const KeyRingSummary summary = ring.summary();
+  EXPECT_EQ(summary.active, ring.active_kid());
+  ASSERT_EQ(summary.keys.size(), 2u);
+  EXPECT_EQ(summary.keys[0].kid, first);
+  EXPECT_EQ(summary.keys[1].kid, summary.active);
+  for (const auto& key : summary.keys) EXPECT_GT(key.created, 0);
+}
+
 TEST(KeyRing, CreatesFileWithOwnerOnlyMode) {
   TempDir dir;
   const auto file = dir.path() / "keys.json";

@@ -108,6 +108,64 @@ describe('admin API with the token from GATEHOUSE_ADMIN_TOKEN', { skip: skipReas
     assert.doesNotMatch(readFileSync(env.logs.idp, 'utf8'), /idp: revoked RefreshToken of sub bob/);
   });
 
+  check(holder, 'revoking one session by its id ends that browser only, and its refresh token', async ({ env, track }) => {
+    const ids = async () => new Set((await admin(env, 'GET', '/admin/sessions?sub=alice')).json.sessions.map((s) => s.id));
+    const laptop = track(browser(env, 'one-laptop'));
+    const phone = track(browser(env, 'one-phone'));
+    const l = await laptop.login();
+    const before = await ids();
+    const p = await phone.login();
+    const phoneIds = [...await ids()].filter((id) => !before.has(id));
+    assert.equal(phoneIds.length, 1, 'the phone\'s login added one session');
+    const [phoneId] = phoneIds;
+    const listed = await admin(env, 'GET', `/admin/sessions?sub=alice&id=${encodeURIComponent(phoneId)}`);
+    assert.equal(listed.json.sessions.length, 1, listed.text);
+    const { sid } = listed.json.sessions[0];
+
+    for (const [path, status] of [[`/admin/sessions?id=${phoneId}`, 400], [`/admin/sessions?sub=bob&id=${phoneId}`, 404],
+      [`/admin/sessions?sub=alice&id=${phoneId}x`, 400]]) {
+      const r = await admin(env, 'DELETE', path);
+      assertStatus(r.status, status, `DELETE ${path}`, r.text);
+      assert.ok(r.json?.error, r.text);
+    }
+    assertStatus((await phone.user({ cookie: p.cookie })).status, 200, 'refused revokes end nothing');
+
+    const revoked = await admin(env, 'DELETE', `/admin/sessions?sub=alice&id=${encodeURIComponent(phoneId)}`);
+    assertStatus(revoked.status, 200, 'DELETE by id', revoked.text);
+    assert.deepEqual(revoked.json, { revoked: 1 });
+    assertStatus((await phone.user({ cookie: p.cookie })).status, 401, 'the phone right after revocation');
+    assertStatus((await laptop.user({ cookie: l.cookie })).status, 200, 'the laptop stays signed in');
+    assert.equal((await ids()).has(phoneId), false);
+    const line = new RegExp(`idp: revoked RefreshToken of sub alice \\(sid ${sid}, client \\S+\\) at the revocation endpoint`);
+    for (const deadline = Date.now() + 5000; !line.test(readFileSync(env.logs.idp, 'utf8')) && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.match(readFileSync(env.logs.idp, 'utf8'), line, 'its refresh token is revoked at the provider');
+  });
+
+  check(holder, 'GET /admin/keys shows the key ring\'s ids, never its keys', async ({ env }) => {
+    const ring = JSON.parse(readFileSync(join(env.tmpDir, 'keys.json'), 'utf8'));
+    const r = await admin(env, 'GET', '/admin/keys');
+    assertStatus(r.status, 200, 'GET /admin/keys', r.text);
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    assert.equal(r.json.active, ring.active);
+    assert.deepEqual(r.json.keys.map((k) => k.kid), ring.keys.map((k) => k.kid));
+    for (const k of r.json.keys) assert.match(k.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    for (const secret of [...ring.keys.map((k) => k.key), ring.dpop?.key].filter(Boolean)) {
+      assert.ok(!r.text.includes(secret), 'no key material');
+    }
+    assertStatus((await admin(env, 'GET', '/admin/keys', { token: null })).status, 401, 'without the token');
+  });
+
+  check(holder, 'the admin page is served on the admin listener without the token, under its CSP', async ({ env }) => {
+    const res = await fetch(`${env.adminUrl}/admin/`, { signal: AbortSignal.timeout(5000) });
+    assertStatus(res.status, 200, 'GET /admin/');
+    assert.match(res.headers.get('content-type'), /^text\/html/);
+    assert.match(res.headers.get('content-security-policy'), /^default-src 'none'; script-src 'self';/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(await res.text(), /<script type="module" src="\/admin\/app\.js">/);
+  });
+
   check(holder, 'without sub/sid it lists every session a page at a time, with an opaque cursor', async ({ env, track }) => {
     await track(browser(env, 'paging-alice')).login();
     await track(browser(env, 'paging-bob')).login({ user: 'bob', password: 'bob' });

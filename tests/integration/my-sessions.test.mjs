@@ -8,7 +8,12 @@ import { SESSION_COOKIE, ScriptedBrowser } from './lib/scripted-browser.mjs';
 
 describe('"my sessions" endpoints (end to end)', { skip: skipReason(), timeout: 120_000 }, () => {
   const holder = useEnvironment();
-  const browser = (env, name) => new ScriptedBrowser({ gatehouseUrl: env.gatehouseUrl, idpUrl: env.idpUrl, name });
+  const userAgents = {
+    laptop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0',
+    phone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
+    tablet: 'curl/8.5.0',
+  };
+  const browser = (env, name) => new ScriptedBrowser({ gatehouseUrl: env.gatehouseUrl, idpUrl: env.idpUrl, name, userAgent: userAgents[name] });
   const call = async (env, method, path, cookie, { csrf = true } = {}) => {
     const headers = { cookie: `${SESSION_COOKIE}=${cookie}` };
     if (csrf) headers['x-csrf'] = '1';
@@ -30,8 +35,13 @@ describe('"my sessions" endpoints (end to end)', { skip: skipReason(), timeout: 
     const sessions = listed.json();
     assert.equal(sessions.length, 3, listed.text);
     assert.equal(sessions.filter((s) => s.current).length, 1);
+    // Each session shows the device it signed in from, its address and when it was last seen.
+    assert.deepEqual(sessions.map((s) => s.device).sort(), ['Firefox 121 on Windows', 'Mobile Safari 17 on iOS', 'curl 8']);
+    assert.equal(sessions.find((s) => s.current).device, 'Firefox 121 on Windows');
     for (const s of sessions) {
       assert.ok(s.id && s.created && s.renewed && s.expires, JSON.stringify(s));
+      assert.match(s.address, /^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/, JSON.stringify(s));
+      assert.equal(s.last_seen, s.renewed, 'last seen is the throttled renewal');
       for (const secret of [laptop.cookie, phone.cookie, tablet.cookie]) assert.ok(!listed.text.includes(secret));
     }
 

@@ -22,10 +22,10 @@ function cli(args, cwd) {
 
 describe('operator commands (end to end)', { skip: skipReason(), timeout: 120_000 }, () => {
   const holder = useEnvironment();
-  const browser = (env, name) => new ScriptedBrowser({ gatehouseUrl: env.gatehouseUrl, idpUrl: env.idpUrl, name });
+  const browser = (env, name, userAgent) => new ScriptedBrowser({ gatehouseUrl: env.gatehouseUrl, idpUrl: env.idpUrl, name, userAgent });
 
   check(holder, 'list shows a subject\'s sessions; revoke --sub ends them on the next request', async ({ env, track }) => {
-    const alice = track(browser(env, 'alice'));
+    const alice = track(browser(env, 'alice', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0'));
     const bob = track(browser(env, 'bob'));
     const a = await alice.login();
     const b = await bob.login({ user: 'bob', password: 'bob' });
@@ -38,10 +38,16 @@ describe('operator commands (end to end)', { skip: skipReason(), timeout: 120_00
     assert.equal(sessions[0].subject, 'alice');
     assert.ok(sessions[0].sid, 'the provider session id is listed');
     assert.ok(!list.stdout.includes(a.cookie), 'the cookie handle is never printed');
+    // The device and address recorded at login, opened from the sealed ticket with the key ring.
+    assert.equal(sessions[0].device, 'Firefox 121 on Windows', list.stdout);
+    assert.match(sessions[0].address, /^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/, list.stdout);
+    assert.equal(sessions[0].last_seen, sessions[0].renewed);
 
     const table = await cli(['sessions', 'list', '--config', env.configPath, '--sid', sessions[0].sid], env.tmpDir);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /alice/);
+    assert.match(table.stdout, /^ID\s+SUBJECT\s+SID\s+CREATED\s+LAST SEEN\s+EXPIRES\s+DEVICE\s+ADDRESS\n/);
+    assert.match(table.stdout, /Firefox 121 on Windows\s+(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)\n/);
     assert.match(table.stdout, /1 session\(s\)/);
 
     const revoke = await cli(['sessions', 'revoke', '--config', env.configPath, '--sub', 'alice'], env.tmpDir);

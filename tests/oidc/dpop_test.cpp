@@ -269,5 +269,36 @@ TEST_F(DpopClient, DpopNeedsAKey) {
   EXPECT_EQ(on.dpop()->thumbprint(), DpopProofs(dpop_key_).thumbprint());
 }
 
+// A key ring reload with a new DPoP key: later token requests are signed with it; a snapshot
+// taken before stays usable (and still verifies against the old key).
+TEST_F(DpopClient, ANewDpopKeySignsEveryLaterProof) {
+  auto c = ready_dpop_client();
+  const auto before = c.dpop();
+  ASSERT_NE(before, nullptr);
+  provider_.set_token_response(200, dpop_body());
+  ASSERT_TRUE(client_credentials(c, {"svc"}));
+  const auto first = header(provider_.token_requests().at(0).headers, "DPoP");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(verified_claims(*first, *before).at("htm"), "POST");
+
+  const auto next_key = crypto::DpopKey::generate(2);
+  c.use_dpop_key(next_key);
+  const auto after = c.dpop();
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(after->thumbprint(), DpopProofs(next_key).thumbprint());
+  EXPECT_NE(after->thumbprint(), before->thumbprint());
+  ASSERT_TRUE(client_credentials(c, {"svc"}));
+  const auto proof = header(provider_.token_requests().at(1).headers, "DPoP");
+  ASSERT_TRUE(proof);
+  EXPECT_EQ(verified_claims(*proof, *after).at("htm"), "POST");
+  EXPECT_FALSE(before->proof("GET", "https://a.example/").empty()) << "the old snapshot lives on";
+  EXPECT_THROW(c.use_dpop_key(nullptr), std::invalid_argument);
+
+  // Without [oidc] dpop a new key changes nothing.
+  auto plain = ready_client();
+  plain.use_dpop_key(next_key);
+  EXPECT_EQ(plain.dpop(), nullptr);
+}
+
 }  // namespace
 }  // namespace gatehouse::oidc

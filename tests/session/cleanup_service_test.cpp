@@ -51,6 +51,29 @@ TEST(UserSessionCleanupService, RunOnceRemovesExpiredSessionsFromTheStore) {
   EXPECT_EQ(*removed, 3u);
 }
 
+TEST(UserSessionCleanupService, TellsOnDeletedHowManyWereRemovedAndNothingWhenNone) {
+  ManualClock clock;
+  auto store = std::make_shared<InMemoryUserSessionStore>(
+      InMemoryUserSessionStoreOptions{.partition = "app", .clock = clock.clock()});
+  boost::asio::io_context io;
+  for (int i = 0; i < 3; ++i) {
+    UserSession s{.key = "k" + std::to_string(i), .subject_id = "a"};
+    s.expires = clock.now() + std::chrono::minutes(1);
+    ASSERT_TRUE(run(io, store->create_user_session(s)));
+  }
+  std::vector<std::size_t> told;
+  CleanupServiceOptions options{.batch_size = 2};
+  options.on_deleted = [&](std::size_t removed) { told.push_back(removed); };
+  UserSessionCleanupService service(io.get_executor(), store, options);
+  ASSERT_TRUE(run(io, service.run_once()));
+  EXPECT_TRUE(told.empty()) << "nothing had expired: nobody is told";
+  clock.advance(std::chrono::minutes(2));
+  auto removed = run(io, service.run_once());
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, 3u);
+  EXPECT_EQ(told, (std::vector<std::size_t>{3}));
+}
+
 TEST(UserSessionCleanupService, RunsOnTheIntervalUntilStopped) {
   boost::asio::io_context io;
   auto cleanup = std::make_shared<CountingCleanup>();

@@ -6,6 +6,7 @@
 #include <gatehouse/stores/memory_user_session_store.hpp>
 
 #include "support/run.hpp"
+#include "support/temp_dir.hpp"
 #include "tickets/ticket_store.hpp"
 
 #include <gtest/gtest.h>
@@ -142,6 +143,47 @@ TEST_F(WarmCacheTest, ARotatedKeyRingOpensEverythingAfresh) {
   ASSERT_TRUE(before && after);
   EXPECT_NE(before->opened.get(), after->opened.get());
   EXPECT_EQ(after->ticket().access_token, "first");
+}
+
+// keys rotate + keys retire in another process, then the live reload: the session whose key was
+// retired ends on the very next load, though its opened ticket sat in the cache.
+TEST(WarmCacheReload, ARetiredKeysSessionEndsOnTheNextLoad) {
+  TempDir dir;
+  const auto file = dir.path() / "keys.json";
+  ManualClock clock;
+  auto store = std::make_shared<InMemoryUserSessionStore>(
+      InMemoryUserSessionStoreOptions{.partition = "app", .clock = clock.clock()});
+  auto keys = std::make_shared<crypto::KeyRing>(crypto::KeyRing::load_or_create(file));
+  tickets::TicketStore tickets(store, keys, {}, clock.clock());
+  boost::asio::io_context io;
+  auto login = [&](std::string sub) {
+    SessionTicket t;
+    t.claims["sub"] = sub;
+    auto issued = run(io, tickets.create(sub, sub + "-sid", t));
+    EXPECT_TRUE(issued);
+    return issued->handle;
+  };
+  auto loads = [&](const std::string& handle) {
+    auto r = run(io, tickets.load(handle, false));
+    EXPECT_TRUE(r);
+    return r && *r;
+  };
+  const auto old_session = login("alice");
+  ASSERT_TRUE(loads(old_session));
+  ASSERT_TRUE(loads(old_session));  // now served from the cache
+
+  crypto::KeyRing operator_ring = crypto::KeyRing::load_or_create(file);
+  const std::string old_kid = operator_ring.active_kid();
+  operator_ring.rotate();
+  ASSERT_TRUE(keys->reload().keys_changed);
+  EXPECT_TRUE(loads(old_session)) << "rotated: the old key still opens it";
+  const auto new_session = login("bob");
+  EXPECT_TRUE(loads(new_session));
+
+  ASSERT_EQ(operator_ring.retire(old_kid), crypto::KeyRing::RetireOutcome::retired);
+  ASSERT_TRUE(keys->reload().keys_changed);
+  EXPECT_FALSE(loads(old_session)) << "retired: its ticket no longer opens, cache or not";
+  EXPECT_TRUE(loads(new_session)) << "sealed with the new key";
 }
 
 }  // namespace

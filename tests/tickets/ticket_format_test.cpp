@@ -185,7 +185,7 @@ TEST(TicketFormat, OtherVersionsAndSpellingsAreRefused) {
   ASSERT_TRUE(parse_ticket(v2_plaintext(body)));
   EXPECT_FALSE(parse_ticket(v2_plaintext(body + '\0'))) << "bytes after the body";
   EXPECT_FALSE(parse_ticket(serialize_ticket(opaque_ticket()) + '\0')) << "after the stream";
-  for (const std::uint8_t flag : {0x10, 0x80}) {
+  for (const std::uint8_t flag : {0x10, 0x20, 0x80}) {  // 0x10: without the client it announces
     auto unknown = body;
     unknown.front() = static_cast<char>(unknown.front() | flag);
     EXPECT_FALSE(tickets::decode_ticket_v2_body(unknown)) << "flag " << int{flag};
@@ -193,6 +193,53 @@ TEST(TicketFormat, OtherVersionsAndSpellingsAreRefused) {
   const std::string too_long_varint = std::string(1, '\x01') + std::string(10, '\xff') + '\x01';
   EXPECT_FALSE(tickets::decode_ticket_v2_body(too_long_varint));
   EXPECT_FALSE(parse_ticket(std::string(tickets::max_ticket_bytes + 1, '{')));
+}
+
+TEST(TicketFormat, TheLoginClientRoundTripsAndTicketsWithoutOneStillOpen) {
+  // A ticket without a client is written exactly as before the client existed (no flag 16, no
+  // bytes), so what was sealed then opens now, with no client.
+  const auto old_body = tickets::encode_ticket_v2_body(opaque_ticket());
+  EXPECT_EQ(old_body.front() & 0x10, 0);
+  const auto opened = parse_ticket(v2_plaintext(old_body));
+  ASSERT_TRUE(opened);
+  EXPECT_FALSE(opened->client);
+
+  auto t = parsed(kV1DevLogin);
+  EXPECT_FALSE(t.client) << "v1 never had one";
+  t.client = tickets::LoginClient{"Firefox 121 on Windows", "2001:db8::1"};
+  const auto body = tickets::encode_ticket_v2_body(t);
+  EXPECT_EQ(body.front() & 0x10, 0x10);
+  ASSERT_GT(body.size(), 12u);
+  EXPECT_EQ(body.substr(body.size() - 12), std::string(1, '\x0b') + "2001:db8::1")
+      << "device and address close the body";
+  const auto back = parse_ticket(serialize_ticket(t));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->client, t.client);
+  EXPECT_EQ(*back, t);
+
+  auto empty = opaque_ticket();
+  empty.client = tickets::LoginClient{};
+  EXPECT_EQ(parse_ticket(serialize_ticket(empty))->client, tickets::LoginClient{});
+
+  // Written cut to the bound; longer fields (never written), a missing address and bytes after
+  // it are refused.
+  auto huge = opaque_ticket();
+  huge.client = tickets::LoginClient{std::string(500, 'd'), std::string(500, 'a')};
+  const auto cut = parse_ticket(serialize_ticket(huge));
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(cut->client->device, std::string(tickets::max_login_client_field, 'd'));
+  EXPECT_EQ(cut->client->address, std::string(tickets::max_login_client_field, 'a'));
+  const auto with_client = tickets::encode_ticket_v2_body(empty);  // ends with two empty strings
+  ASSERT_EQ(with_client.substr(with_client.size() - 2), std::string(2, '\0'));
+  EXPECT_FALSE(tickets::decode_ticket_v2_body(with_client.substr(0, with_client.size() - 1)));
+  const auto address_of = [&](std::size_t n) {
+    auto b = with_client.substr(0, with_client.size() - 1);
+    b += static_cast<char>(n);  // a one-byte varint below 128
+    return b + std::string(n, 'a');
+  };
+  EXPECT_TRUE(tickets::decode_ticket_v2_body(address_of(tickets::max_login_client_field)));
+  EXPECT_FALSE(tickets::decode_ticket_v2_body(address_of(tickets::max_login_client_field + 1)));
+  EXPECT_FALSE(tickets::decode_ticket_v2_body(address_of(1) + '\0')) << "trailing byte";
 }
 
 TEST(TicketFormat, TooManyResourceTokensAreRefused) {

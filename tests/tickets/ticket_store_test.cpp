@@ -4,11 +4,13 @@
 
 #include "support/run.hpp"
 #include "tickets/failing_store.hpp"
+#include "tickets/handle.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <set>
 #include <sstream>
 
 namespace gatehouse::testing {
@@ -260,6 +262,75 @@ TEST_F(TicketStoreTest, TicketRoundTripsThroughJson) {
   EXPECT_FALSE(tickets::parse_ticket("{}"));
   EXPECT_FALSE(tickets::parse_ticket("not json"));
   EXPECT_FALSE(tickets::parse_ticket(R"({"v":2,"claims":{},"id_token":"","access_token":""})"));
+}
+
+}  // namespace
+}  // namespace gatehouse::testing
+
+namespace gatehouse::testing {
+namespace {
+
+// Records what the ticket store publishes.
+class RecordingSink final : public events::SessionEventSink {
+ public:
+  void publish(const events::SessionEvent& event) noexcept override { seen.push_back(event); }
+  std::vector<events::SessionEvent> seen;
+};
+
+TEST_F(TicketStoreTest, ASessionFoundExpiredIsPublishedOnceWithItsPublicIdAndNoSecret) {
+  auto fan = std::make_shared<events::SessionEvents>();
+  fan->set_partition("app");
+  auto sink = std::make_shared<RecordingSink>();
+  fan->subscribe(sink);
+  TicketStore audited{store_,
+                      keys_,
+                      {.idle_timeout = minutes(30),
+                       .max_lifetime = minutes(120),
+                       .renew_after = minutes(1),
+                       .events = fan},
+                      clock_.clock()};
+  auto issued = run(io_, audited.create("alice", "s1", ticket_for("alice")));
+  ASSERT_TRUE(issued);
+  clock_.advance(minutes(31));
+  auto gone = run(io_, audited.load(issued->handle, true));
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value());
+  ASSERT_EQ(sink->seen.size(), 1u);
+  const auto& e = sink->seen[0];
+  EXPECT_EQ(e.kind, events::EventKind::session_ended);
+  EXPECT_EQ(e.reason, events::EndReason::expired);
+  EXPECT_EQ(e.actor, events::Actor::gateway);
+  EXPECT_EQ(e.partition, "app");
+  EXPECT_EQ(e.subject, "alice");
+  EXPECT_EQ(e.sid, "s1");
+  EXPECT_EQ(e.session_id, tickets::public_session_id(issued->key));
+  EXPECT_NE(e.session_id.find(issued->key.substr(0, 8)), 0u) << "not a prefix of the store key";
+  EXPECT_EQ(e.session_id.size(), 22u);
+  // Gone now: loading it again publishes nothing more.
+  ASSERT_TRUE(run(io_, audited.load(issued->handle, true)));
+  EXPECT_EQ(sink->seen.size(), 1u);
+}
+
+TEST_F(TicketStoreTest, EndSessionsDescribesWhatItEndedWhenAsked) {
+  auto a = login("alice", "s1");
+  auto b = login("alice", "s2");
+  login("bob", "s3");
+  auto bare = run(io_, tickets_.end_sessions({.subject_id = "bob"}, false, false));
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->count, 1u);
+  EXPECT_TRUE(bare->sessions.empty());
+  auto ended = run(io_, tickets_.end_sessions({.subject_id = "alice"}, false, true));
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->count, 2u);
+  EXPECT_TRUE(ended->refresh_tokens.empty());
+  ASSERT_EQ(ended->sessions.size(), 2u);
+  std::set<std::string> keys;
+  for (const auto& s : ended->sessions) {
+    keys.insert(s.key);
+    EXPECT_EQ(s.subject_id, "alice");
+    EXPECT_TRUE(s.session_id == "s1" || s.session_id == "s2");
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{a.key, b.key}));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,9 @@ struct CleanupServiceOptions {
   std::shared_ptr<CleanupTurns> turns;  // null: every round runs here
   // What the partition holds, for the log line ("session cleanup removed 3 expired sessions").
   std::string what = "sessions";
+  // Called after every cleanup that removed sessions (the loop's and run_once()'s), with how
+  // many, where the cleanup ran (its strand, or run_once()'s caller); must not block or throw.
+  std::function<void(std::size_t removed)> on_deleted;
 };
 
 class UserSessionCleanupService {

@@ -57,6 +57,7 @@ struct ResponseContext {
   unsigned version = 11;
   bool head = false;  // HEAD: headers (with the real Content-Length) but no body
   bool keep_alive = true;
+  std::string_view request_id;  // sent as X-Request-Id when not empty
 };
 
 PreparedResponse prepare_response(Response&& response, const ResponseContext& ctx);

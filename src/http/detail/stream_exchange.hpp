@@ -31,6 +31,7 @@ namespace gatehouse::http::detail {
 // What the connection loop needs to know once the stream handler has returned.
 struct ExchangeEnd {
   bool reusable = false;  // the request was read whole and the response ended cleanly
+  int status = 0;         // what was answered; 0: nothing
 };
 
 template <class Stream>
@@ -46,7 +47,8 @@ class StreamExchange final : public Exchange {
         options_(options),
         version_(request.version),
         head_request_(request.method == "HEAD"),
-        keep_alive_(keep_alive && request.keep_alive) {
+        keep_alive_(keep_alive && request.keep_alive),
+        request_id_(request.request_id) {
     limit_ =
         options.max_streamed_body_bytes ? options.max_streamed_body_bytes : options.max_body_bytes;
     parser_.body_limit(limit_);
@@ -94,6 +96,7 @@ class StreamExchange final : public Exchange {
   boost::asio::awaitable<bool> respond(Response response) override {
     if (head_written_) co_return false;
     head_written_ = finished_ = true;
+    status_ = response.status;
     auto prepared = prepare_response(std::move(response), context());
     lowest().expires_after(options_.write_timeout);
     if (auto* m = std::get_if<0>(&prepared)) co_return co_await write_whole(*m);
@@ -106,6 +109,7 @@ class StreamExchange final : public Exchange {
                                           std::optional<std::uint64_t> content_length) override {
     if (head_written_) co_return false;
     head_written_ = true;
+    status_ = status;
     upgraded_ = status == 101;
     const bool no_body = head_request_ || status < 200 || status == 204 || status == 304;
     // Without a length an HTTP/1.0 body ends with the connection.
@@ -209,7 +213,8 @@ class StreamExchange final : public Exchange {
   ExchangeEnd end() const {
     // Reusable only when the whole request was read and the answer framed and finished.
     const bool request_read = !framing_.has_body || parser_.is_done();
-    return {.reusable = keep_alive_ && !failed_ && !upgraded_ && finished_ && request_read};
+    return {.reusable = keep_alive_ && !failed_ && !upgraded_ && finished_ && request_read,
+            .status = status_};
   }
 
  private:
@@ -224,7 +229,10 @@ class StreamExchange final : public Exchange {
   }
 
   ResponseContext context() const {
-    return {.version = version_, .head = head_request_, .keep_alive = keep_alive_};
+    return {.version = version_,
+            .head = head_request_,
+            .keep_alive = keep_alive_,
+            .request_id = request_id_};
   }
 
   boost::system::error_code fail(boost::system::error_code ec) {
@@ -244,6 +252,8 @@ class StreamExchange final : public Exchange {
   unsigned version_;
   bool head_request_;
   bool keep_alive_;
+  std::string request_id_;
+  int status_ = 0;
   BodyFraming framing_;
   std::uint64_t limit_ = 0;
   bool expect_continue_ = false;

@@ -84,10 +84,12 @@ function defaultPath(url) {
 
 /** The browser: a jar, a trace of every hop (for failure messages) and the demo's flows. */
 export class ScriptedBrowser {
-  constructor({ gatehouseUrl, idpUrl, name = 'browser' }) {
+  /** `userAgent`: the User-Agent header of every request (fetch's own when not given). */
+  constructor({ gatehouseUrl, idpUrl, name = 'browser', userAgent }) {
     this.gatehouseUrl = gatehouseUrl;
     this.idpUrl = idpUrl;
     this.name = name;
+    this.userAgent = userAgent;
     this.jar = new CookieJar();
     this.trace = [];
   }
@@ -96,6 +98,7 @@ export class ScriptedBrowser {
   async request(url, { method = 'GET', headers = {}, form, cookie } = {}) {
     const h = { ...headers, cookie: cookie ?? this.jar.header(url) };
     if (!h.cookie) delete h.cookie;
+    if (this.userAgent && !h['user-agent']) h['user-agent'] = this.userAgent;
     let body;
     if (form) {
       h['content-type'] = 'application/x-www-form-urlencoded';
