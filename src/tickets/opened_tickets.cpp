@@ -62,16 +62,29 @@ std::shared_ptr<const OpenedTicket> OpenedTickets::find(std::string_view key,
 }
 
 void OpenedTickets::insert(std::string_view key, std::string_view sealed, std::uint64_t generation,
-                           std::shared_ptr<const OpenedTicket> ticket) {
+                           std::shared_ptr<const OpenedTicket> ticket, Timestamp expires,
+                           Timestamp now) {
   if (per_shard_ == 0 || !ticket) return;
   auto print = fingerprint(sealed);
-  std::shared_ptr<const OpenedTicket> released;  // let go of outside the lock
+  std::shared_ptr<const OpenedTicket> released;              // let go of outside the lock
+  std::vector<std::shared_ptr<const OpenedTicket>> expired;  // likewise
   auto& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
+  if (++shard.inserts % 64 == 0)
+    for (auto it = shard.lru.begin(); it != shard.lru.end();) {
+      if (it->expires > now || it->key == key) {
+        ++it;
+        continue;
+      }
+      expired.push_back(std::move(it->ticket));
+      shard.index.erase(it->key);  // before the entry whose key it views
+      it = shard.lru.erase(it);
+    }
   if (auto it = shard.index.find(key); it != shard.index.end()) {
     auto entry = it->second;
     entry->fingerprint = std::move(print);
     entry->generation = generation;
+    entry->expires = expires;
     released = std::exchange(entry->ticket, std::move(ticket));
     shard.lru.splice(shard.lru.begin(), shard.lru, entry);
     return;
@@ -82,7 +95,8 @@ void OpenedTickets::insert(std::string_view key, std::string_view sealed, std::u
     released = std::move(last.ticket);
     shard.lru.pop_back();
   }
-  shard.lru.push_front(Entry{std::string(key), std::move(print), generation, std::move(ticket)});
+  shard.lru.push_front(
+      Entry{std::string(key), std::move(print), generation, std::move(ticket), expires});
   shard.index.emplace(shard.lru.front().key, shard.lru.begin());
 }
 

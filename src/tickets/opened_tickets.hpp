@@ -16,6 +16,8 @@
 
 #include "tickets/ticket.hpp"
 
+#include <gatehouse/session/clock.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -67,8 +69,12 @@ class OpenedTickets {
   // The ticket opened from `sealed` under `key` with the ring at `generation`, if cached.
   std::shared_ptr<const OpenedTicket> find(std::string_view key, std::string_view sealed,
                                            std::uint64_t generation);
+  // `expires`: when the session ends unless renewed. Every 64th insert into a shard also drops
+  // that shard's entries expired by `now` (sessions that expired or were cleaned up without the
+  // cache hearing of it), so their tokens do not wait in memory for the LRU to reach them.
   void insert(std::string_view key, std::string_view sealed, std::uint64_t generation,
-              std::shared_ptr<const OpenedTicket> ticket);
+              std::shared_ptr<const OpenedTicket> ticket, Timestamp expires = Timestamp::max(),
+              Timestamp now = Timestamp::min());
   void erase(std::string_view key);
   std::size_t size() const;
 
@@ -81,11 +87,13 @@ class OpenedTickets {
     std::string fingerprint;
     std::uint64_t generation;
     std::shared_ptr<const OpenedTicket> ticket;
+    Timestamp expires;
   };
   struct Shard {
     mutable std::mutex mutex;
     std::list<Entry> lru;  // most recently used first
     std::unordered_map<std::string_view, std::list<Entry>::iterator> index;  // views of Entry::key
+    std::size_t inserts = 0;
   };
   Shard& shard_for(std::string_view key);
 

@@ -94,6 +94,7 @@ boost::asio::awaitable<std::optional<ActiveSession>> TicketStore::open(std::stri
   }
   const auto generation = keys_->generation();
   auto opened = opened_.find(key, s.ticket, generation);
+  const bool cached = opened != nullptr;
   if (!opened) {
     auto plaintext = keys_->open(s.ticket, key);
     if (!plaintext) {
@@ -104,9 +105,9 @@ boost::asio::awaitable<std::optional<ActiveSession>> TicketStore::open(std::stri
     OPENSSL_cleanse(plaintext->data(), plaintext->size());
     if (!ticket) co_return std::nullopt;
     opened = std::make_shared<const OpenedTicket>(std::move(*ticket));
-    opened_.insert(key, s.ticket, generation, opened);
   }
   const auto expires = s.expires ? std::min(*s.expires, absolute) : absolute;
+  if (!cached) opened_.insert(key, s.ticket, generation, opened, expires, now);
   co_return ActiveSession{std::move(key), std::move(s), std::move(opened), expires};
 }
 
@@ -178,7 +179,7 @@ boost::asio::awaitable<StoreResult<std::optional<ActiveSession>>> TicketStore::u
       s.ticket = sealed;
       ++s.version;
       active.opened = std::make_shared<const OpenedTicket>(std::move(changed));
-      opened_.insert(key, sealed, generation, active.opened);
+      opened_.insert(key, sealed, generation, active.opened, active.expires, clock_());
       co_return loaded;
     }
     if (stored.error() == StoreErrc::not_found) co_return Loaded{};

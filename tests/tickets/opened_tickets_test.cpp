@@ -57,6 +57,26 @@ TEST(OpenedTickets, IsBoundedAndDropsTheLeastRecentlyUsed) {
   EXPECT_FALSE(off.find("k", "sealed", 0));
 }
 
+TEST(OpenedTickets, ExpiredEntriesAreDroppedBeforeTheLruReachesThem) {
+  OpenedTickets cache(16'000);  // far from full: only the expiry can drop entries
+  const Timestamp t0{std::chrono::hours(1000)};
+  // 200 sessions that expire at t0 + 1 min, 200 that live on, interleaved.
+  for (int i = 0; i < 400; ++i)
+    cache.insert("k" + std::to_string(i), "sealed", 0, opened("t"),
+                 t0 + (i % 2 == 0 ? std::chrono::minutes(1) : std::chrono::hours(1)), t0);
+  ASSERT_EQ(cache.size(), 400u) << "nothing expired yet";
+  // Later logins: every shard sees enough inserts to sweep itself.
+  const auto later = t0 + std::chrono::minutes(2);
+  for (int i = 0; i < 16 * 64; ++i)
+    cache.insert("new" + std::to_string(i), "sealed", 0, opened("t"), later + std::chrono::hours(1),
+                 later);
+  EXPECT_FALSE(cache.find("k0", "sealed", 0)) << "expired: gone";
+  EXPECT_FALSE(cache.find("k398", "sealed", 0));
+  EXPECT_TRUE(cache.find("k1", "sealed", 0)) << "still live: kept";
+  EXPECT_TRUE(cache.find("k399", "sealed", 0));
+  EXPECT_LE(cache.size(), 200u + 16u * 64u);
+}
+
 TEST(OpenedTickets, ReplacingAnEntryKeepsOneEntryPerKey) {
   OpenedTickets cache(100);
   cache.insert("k", "sealed-1", 0, opened("one"));
