@@ -329,7 +329,8 @@ Gateway::Gateway(config::Config config, BffBuilder builder)
   for (const auto& route : c.api) routes.api_paths.push_back(route.path);
   for (const auto& local : i.services.local_apis) routes.local_paths.push_back(local.path);
   const auto observer = std::make_shared<GatewayRequestObserver>(
-      [routes = std::move(routes)](const http::Request& r) { return routes.classify(r); });
+      [routes = std::move(routes)](const http::Request& r) { return routes.classify(r); },
+      c.log.access);
   const auto admin_observer = std::make_shared<GatewayRequestObserver>(classify_admin);
   try {
     i.audit = audit::open_audit_log(c.audit, i.io.get_executor());

@@ -48,8 +48,10 @@ RouteClass classify_admin(const http::Request& request) {
   return request.path == "/metrics" ? RouteClass::metrics : RouteClass::admin;
 }
 
-GatewayRequestObserver::GatewayRequestObserver(Classify classify, metrics::Registry& registry)
+GatewayRequestObserver::GatewayRequestObserver(Classify classify, bool access_lines,
+                                               metrics::Registry& registry)
     : classify_(std::move(classify)),
+      access_lines_(access_lines),
       requests_(&registry.counter_family("gatehouse_http_requests_total",
                                          "HTTP requests answered, by route class and status code.",
                                          {"route", "code"})) {
@@ -76,6 +78,7 @@ void GatewayRequestObserver::completed(const http::RequestRecord& record) noexce
       requests(route, record.status).inc();
       durations_[static_cast<std::size_t>(route)]->observe(record.duration);
     }
+    if (!access_lines_) return;
     // Load balancers probe health every few seconds: their lines only at debug.
     const auto level = route == RouteClass::health ? spdlog::level::debug : spdlog::level::info;
     auto* logger = spdlog::default_logger_raw();

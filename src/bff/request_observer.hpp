@@ -48,7 +48,9 @@ RouteClass classify_admin(const http::Request& request);
 class GatewayRequestObserver final : public http::RequestObserver {
  public:
   using Classify = std::function<RouteClass(const http::Request&)>;
-  explicit GatewayRequestObserver(Classify classify,
+  // `access_lines`: one log line per answer (info; health checks at debug). Counting happens
+  // either way.
+  explicit GatewayRequestObserver(Classify classify, bool access_lines = true,
                                   metrics::Registry& registry = metrics::default_registry());
   void completed(const http::RequestRecord& record) noexcept override;
 
@@ -56,6 +58,7 @@ class GatewayRequestObserver final : public http::RequestObserver {
   metrics::Counter& requests(RouteClass route, int status);
 
   Classify classify_;
+  bool access_lines_;
   metrics::Family<metrics::Counter>* requests_;
   std::array<metrics::Histogram*, kRouteClasses> durations_{};
   // The counter of each (route, status), resolved on first use: later requests touch no mutex.

@@ -206,6 +206,7 @@ std::vector<Setting> make_settings() {
 
       field<&C::log, &LogConfig::format>("log", "format"),
       field<&C::log, &LogConfig::level>("log", "level"),
+      field<&C::log, &LogConfig::access>("log", "access"),
 
       field<&C::audit, &AuditConfig::file>("audit", "file"),
       // A webhook URL often carries its credential in the path or query: masked like one.

@@ -64,7 +64,7 @@ TEST(GatewayRequestObserver, CountsTimesAndLogsOneLine) {
   logging::apply({.format = config::LogFormat::json, .level = config::LogLevel::info}, false);
   metrics::Registry registry;
   GatewayRequestObserver observer([](const http::Request& r) { return PublicRoutes{}.classify(r); },
-                                  registry);
+                                  true, registry);
   const auto user = request("GET", "/bff/user");
   observer.completed({.request = &user, .status = 200, .duration = std::chrono::milliseconds(3)});
   observer.completed({.request = &user, .status = 200, .duration = std::chrono::milliseconds(1)});
@@ -94,13 +94,28 @@ TEST(GatewayRequestObserver, TextLinesEscapeThePath) {
   CapturedLog log;
   logging::apply({.format = config::LogFormat::text, .level = config::LogLevel::info}, true);
   metrics::Registry registry;
-  GatewayRequestObserver observer([](const http::Request&) { return RouteClass::other; }, registry);
+  GatewayRequestObserver observer([](const http::Request&) { return RouteClass::other; }, true,
+                                  registry);
   const auto forged = request("GET", "/x\n2026-01-01 info forged line");
   observer.completed({.request = &forged, .status = 404, .duration = {}});
   const auto text = log.out.str();
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
   EXPECT_NE(text.find("/x\\n2026-01-01"), std::string::npos) << text;
   EXPECT_NE(text.find("route=other request_id=rid-1"), std::string::npos) << text;
+}
+
+TEST(GatewayRequestObserver, WithoutAccessLinesItStillCounts) {
+  CapturedLog log;
+  logging::apply({.format = config::LogFormat::json, .level = config::LogLevel::trace}, false);
+  metrics::Registry registry;
+  GatewayRequestObserver observer([](const http::Request&) { return RouteClass::bff; }, false,
+                                  registry);
+  const auto user = request("GET", "/bff/user");
+  observer.completed({.request = &user, .status = 200, .duration = std::chrono::milliseconds(1)});
+  EXPECT_NE(registry.render().find("gatehouse_http_requests_total{route=\"bff\",code=\"200\"} 1\n"),
+            std::string::npos);
+  EXPECT_EQ(log.out.str(), "") << "[log] access = false: no line, at any level";
+  logging::apply({.format = config::LogFormat::text, .level = config::LogLevel::info}, true);
 }
 
 }  // namespace

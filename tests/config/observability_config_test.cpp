@@ -25,6 +25,8 @@ TEST(LogConfig, DefaultsAreAutoAndInfo) {
   const auto text = describe(c);
   EXPECT_TRUE(contains(text, "format = \"auto\"  # text when stderr is a terminal")) << text;
   EXPECT_TRUE(contains(text, "level = \"info\"")) << text;
+  EXPECT_TRUE(c.log.access);
+  EXPECT_TRUE(contains(text, "access = true")) << text;
 }
 
 TEST(LogConfig, FromTheFileAndTheEnvironment) {
@@ -34,6 +36,8 @@ TEST(LogConfig, FromTheFileAndTheEnvironment) {
   c = load_ok(minimal_toml, {{"GATEHOUSE_LOG_FORMAT", "text"}, {"GATEHOUSE_LOG_LEVEL", "warn"}});
   EXPECT_EQ(c.log.format, LogFormat::text);
   EXPECT_EQ(c.log.level, LogLevel::warn);
+  EXPECT_FALSE(load_ok(with("log", "access = false")).log.access);
+  EXPECT_FALSE(load_ok(minimal_toml, {{"GATEHOUSE_LOG_ACCESS", "false"}}).log.access);
 }
 
 TEST(LogConfig, UnknownWordsAreRefusedWithTheChoices) {
