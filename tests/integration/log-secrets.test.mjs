@@ -6,6 +6,7 @@
 // the logout token, any JWT at all: access, ID and logout tokens are JWTs); the request id is
 // echoed, forwarded upstream and on the request's log line. Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -24,6 +25,24 @@ const PROMETHEUS = 'text/plain; version=0.0.4; charset=utf-8';
 function sample(text, series) {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** fetch bounded at 10 s; a request that gets no answer fails naming its URL, with the
+ *  gateway's threads' stacks (gdb, when installed) and the logs' tails: a hang is a bug to see. */
+async function boundedFetch(env, url, options = {}) {
+  try {
+    return await fetch(url, { ...options, signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    if (err.name !== 'TimeoutError') throw err;
+    let stacks = '(no gdb)';
+    try {
+      stacks = execFileSync('gdb', ['-p', String(env.gatehouse.child.pid), '-batch', '-ex', 'thread apply all bt'],
+        { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (gdbErr) {
+      stacks = `(gdb failed: ${gdbErr.message})`;
+    }
+    throw new Error(`no answer within 10 s: ${options.method ?? 'GET'} ${url}\n--- gateway threads ---\n${stacks}\n${env.diagnostics()}`);
+  }
 }
 
 describe('logs hold no secret; metrics and request ids', { skip: skipReason(), timeout: 180_000 }, () => {
@@ -59,7 +78,7 @@ describe('logs hold no secret; metrics and request ids', { skip: skipReason(), t
     assertStatus(me.status, 200, 'GET /bff/user', meText);
     assert.equal(me.headers.get('x-request-id'), 'log-secrets-user-1');
     const sid = claimMap(JSON.parse(meText)).get('sid');
-    const odd = await fetch(`${env.gatehouseUrl}/healthz`, { headers: { 'x-request-id': 'has space' } });
+    const odd = await boundedFetch(env, `${env.gatehouseUrl}/healthz`, { headers: { 'x-request-id': 'has space' } });
     await odd.arrayBuffer();
     assert.match(odd.headers.get('x-request-id') ?? '', /^[0-9a-f]{32}$/);
 
@@ -72,9 +91,9 @@ describe('logs hold no secret; metrics and request ids', { skip: skipReason(), t
 
     // The admin API and its /metrics, behind the token.
     const bearer = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const listed = await fetch(`${env.adminUrl}/admin/sessions?sub=alice`, { headers: bearer });
+    const listed = await boundedFetch(env, `${env.adminUrl}/admin/sessions?sub=alice`, { headers: bearer });
     assertStatus(listed.status, 200, 'GET /admin/sessions', await listed.text());
-    const refused = await fetch(`${env.adminUrl}/metrics`);
+    const refused = await boundedFetch(env, `${env.adminUrl}/metrics`);
     await refused.arrayBuffer();
     assert.equal(refused.status, 401, '/metrics on the admin listener needs the token');
 
@@ -88,22 +107,22 @@ describe('logs hold no secret; metrics and request ids', { skip: skipReason(), t
       iss: env.idpUrl, aud: CLIENT_ID, iat: Math.floor(Date.now() / 1000), jti: randomUUID(), events: { [EVENT]: {} }, sid: secondSid,
     }, { key });
     secrets.set('logout token', logoutToken);
-    const bc = await fetch(`${env.gatehouseUrl}/bff/backchannel`, {
+    const bc = await boundedFetch(env, `${env.gatehouseUrl}/bff/backchannel`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ logout_token: logoutToken }).toString(),
     });
     assertStatus(bc.status, 200, 'POST /bff/backchannel', await bc.text());
     assert.equal((await other.user({ cookie: second.cookie })).status, 401, 'the back-channel logout ended the second session');
 
     // The metrics, on the admin listener and on the one of their own (no auth, /metrics only).
-    const scraped = await fetch(`${env.adminUrl}/metrics`, { headers: bearer });
+    const scraped = await boundedFetch(env, `${env.adminUrl}/metrics`, { headers: bearer });
     const text = await scraped.text();
     assertStatus(scraped.status, 200, 'GET /metrics on the admin listener', text);
     assert.equal(scraped.headers.get('content-type'), PROMETHEUS);
-    const open = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    const open = await boundedFetch(env, `http://127.0.0.1:${metricsPort}/metrics`);
     const openText = await open.text();
     assertStatus(open.status, 200, 'GET /metrics on [metrics] listen', openText);
     assert.equal(open.headers.get('content-type'), PROMETHEUS);
-    const elsewhere = await fetch(`http://127.0.0.1:${metricsPort}/admin/sessions`, { headers: bearer });
+    const elsewhere = await boundedFetch(env, `http://127.0.0.1:${metricsPort}/admin/sessions`, { headers: bearer });
     await elsewhere.arrayBuffer();
     assert.equal(elsewhere.status, 404, 'the metrics listener serves /metrics only');
     assert.ok(sample(text, 'gatehouse_http_requests_total{route="bff",code="200"}') >= 2, text);
