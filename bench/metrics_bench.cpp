@@ -55,7 +55,7 @@ bff::GatewayRequestObserver& observer() {
   static bff::GatewayRequestObserver o(
       [routes = bff::PublicRoutes{.api_paths = {"/api"}, .static_site = true}](
           const http::Request& r) { return routes.classify(r); },
-      registry());
+      true, registry());
   return o;
 }
 
