@@ -136,7 +136,10 @@ int main(int argc, char** argv) {
       "longer be opened, on every gateway, without a restart). Rotate first; to end nobody's "
       "session, wait session.max_lifetime after the rotation before retiring");
   add_config(retire);
-  retire->add_option("KID", retired_kid, "the key id to remove (see keys list)")->required();
+  retire
+      ->add_option("KID", retired_kid,
+                   "the key id to remove (see keys list; one that starts with '-' goes after --)")
+      ->required();
   auto* keys_list = keys->add_subcommand("list", "key ids, when they were made, the active one");
   add_config(keys_list);
 

@@ -62,6 +62,9 @@ KeyRingKey new_key(const std::vector<KeyRingKey>& existing) {
   KeyRingKey key;
   for (;;) {
     key.kid = random_token(6);
+    // A kid is typed on command lines (`gatehouse keys retire KID`): never one that reads as an
+    // option there.
+    if (key.kid.front() == '-') continue;
     bool taken = false;
     for (const auto& k : existing) taken = taken || k.kid == key.kid;
     if (!taken) break;
