@@ -5,6 +5,9 @@
 
 #include <openssl/ssl.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace gatehouse::postgres {
 
 using wait_type = boost::asio::posix::stream_descriptor::wait_type;
@@ -16,15 +19,24 @@ Connection::~Connection() {
 }
 
 void Connection::release_socket() {
-  // libpq owns the descriptor: Asio lets go of it (its waits end) and never closes it.
-  if (socket_.is_open()) socket_.release();
+  boost::system::error_code ignored;
+  if (socket_.is_open()) socket_.close(ignored);
 }
 
 void Connection::track_socket() {
+  // Asio waits on a duplicate of libpq's descriptor, never on libpq's own: libpq closes its
+  // socket by itself when the connection fails, and that number may be reused at once by a
+  // connection opened on another thread; letting go of a number we no longer own would then
+  // deregister (or wait on) somebody else's socket. The duplicate keeps its number ours until
+  // we close it; readiness is the socket's, shared by both descriptors.
   release_socket();
   const int fd = conn_ ? PQsocket(conn_.get()) : -1;
+  if (fd < 0) return;
+  const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return;
   boost::system::error_code ec;
-  if (fd >= 0) socket_.assign(fd, ec);
+  socket_.assign(own, ec);
+  if (ec) ::close(own);
 }
 
 boost::asio::awaitable<bool> Connection::wait(wait_type type) {

@@ -1,6 +1,7 @@
 // Internal: one libpq connection driven asynchronously through its socket on the engine's io
 // thread (PQsendQueryPrepared, PQflush, PQconsumeInput, PQisBusy, PQgetResult); Asio waits on
-// the socket, which libpq keeps owning. It is opened elsewhere (SideThread), then adopted.
+// a duplicate of the socket's descriptor (libpq keeps owning its own). It is opened elsewhere
+// (SideThread), then adopted.
 //
 // The connection stays in pipeline mode: a statement's first use on a connection sends its Parse
 // together with Bind, Execute and Sync, so preparing costs no round trip of its own (a pool that
@@ -28,7 +29,7 @@ namespace gatehouse::postgres {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   explicit Connection(boost::asio::io_context& io);
-  ~Connection();  // gives the socket back to libpq (never closes it), then PQfinish
+  ~Connection();  // closes its duplicate of the socket, then PQfinish
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
