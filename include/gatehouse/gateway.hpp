@@ -33,6 +33,9 @@ class Gateway {
   void request_stop();
   // The bound port of `[server] listen` (useful with port 0).
   std::uint16_t port() const;
+  // The bound ports of `[admin] listen` and `[metrics] listen`; 0 when that listener is off.
+  std::uint16_t admin_port() const;
+  std::uint16_t metrics_port() const;
 
  private:
   struct Impl;

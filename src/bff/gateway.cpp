@@ -546,4 +546,12 @@ std::uint16_t Gateway::port() const {
   return impl_->server->port();
 }
 
+std::uint16_t Gateway::admin_port() const {
+  return impl_->admin_server ? impl_->admin_server->port() : 0;
+}
+
+std::uint16_t Gateway::metrics_port() const {
+  return impl_->metrics_server ? impl_->metrics_server->port() : 0;
+}
+
 }  // namespace gatehouse::bff

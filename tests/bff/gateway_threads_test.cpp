@@ -3,6 +3,8 @@
 // "my sessions", proxied API calls, and revocations by another instance (a second store handle
 // on the same SQLite file) that must show on the very next request on every connection. Built
 // with ThreadSanitizer in CI (make test-tsan); bounded by a request count, not by time.
+// A second case runs the operator's side beside the session paths: the admin API (listing,
+// revoking, cleanup, keys), both /metrics listeners, the audit file, and SIGHUP reloads.
 #include "bff/gateway.hpp"
 
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
@@ -22,7 +24,9 @@
 #include <boost/beast/http/write.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <thread>
@@ -55,11 +59,13 @@ class Client {
   }
   // Status and body of one request; 0 when the connection failed.
   std::pair<unsigned, std::string> get(const std::string& target, const std::string& handle,
-                                       beast::http::verb verb = beast::http::verb::get) {
+                                       beast::http::verb verb = beast::http::verb::get,
+                                       const std::string& bearer = {}) {
     beast::http::request<beast::http::string_body> req{verb, target, 11};
     req.set(beast::http::field::host, "127.0.0.1");
     req.set("X-CSRF", "1");
     if (!handle.empty()) req.set(beast::http::field::cookie, "__Host-gatehouse=" + handle);
+    if (!bearer.empty()) req.set(beast::http::field::authorization, "Bearer " + bearer);
     req.prepare_payload();
     boost::system::error_code ec;
     beast::http::write(socket_, req, ec);
@@ -75,6 +81,70 @@ class Client {
   tcp::socket socket_;
   beast::flat_buffer buffer_;
 };
+
+// Stops and joins whatever runs when the test ends early (a failed ASSERT).
+struct Joined {
+  std::function<void()> stop;
+  std::thread& thread;
+  ~Joined() {
+    if (!thread.joinable()) return;
+    stop();
+    thread.join();
+  }
+};
+
+// Counts failures from any thread and keeps the first few for the report.
+class Failures {
+ public:
+  explicit Failures(std::atomic<std::size_t>& count) : count_(count) {}
+  void operator()(std::string what) {
+    ++count_;
+    std::lock_guard lock(mutex_);
+    if (samples_.size() < 10) samples_.push_back(std::move(what));
+  }
+  std::string samples() {
+    std::lock_guard lock(mutex_);
+    std::string all;
+    for (const auto& f : samples_) all += f + "\n";
+    return all;
+  }
+
+ private:
+  std::atomic<std::size_t>& count_;
+  std::mutex mutex_;
+  std::vector<std::string> samples_;
+};
+
+// What the clients saw. A 401 is right only for a session that may have been revoked; a 200 for
+// one revoked before the request went out is a late revocation.
+struct Tally {
+  std::atomic<std::size_t> ok{0}, unauthorized{0}, failures{0}, late_revocations{0};
+
+  // Counts one answer; true for a 200.
+  bool answer(Failures& fail, const std::string& target, std::size_t session, unsigned status,
+              const std::string& body, bool may_be_revoked, bool was_revoked) {
+    if (status == 200) {
+      ++ok;
+      if (was_revoked) ++late_revocations;
+      return true;
+    }
+    if (status == 401 && may_be_revoked) {
+      ++unauthorized;
+    } else {
+      fail(target + " for session " + std::to_string(session) + ": " + std::to_string(status) +
+           " " + body.substr(0, 200));
+    }
+    return false;
+  }
+};
+
+// One client thread's keep-alive connections.
+std::vector<std::unique_ptr<Client>> connect_clients(std::uint16_t port) {
+  std::vector<std::unique_ptr<Client>> clients;
+  for (std::size_t n = 0; n < kConnectionsPerThread; ++n)
+    clients.push_back(std::make_unique<Client>(port));
+  return clients;
+}
 
 struct Seeded {
   std::vector<std::string> handles;
@@ -143,16 +213,7 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
                         });
   upstream.start();
   std::thread upstream_thread([&] { upstream_io.run(); });
-  // Stops and joins whatever runs when the test ends early (a failed ASSERT).
-  struct Joined {
-    std::function<void()> stop;
-    std::thread& thread;
-    ~Joined() {
-      if (!thread.joinable()) return;
-      stop();
-      thread.join();
-    }
-  } upstream_joined{[&] { upstream_io.stop(); }, upstream_thread};
+  Joined upstream_joined{[&] { upstream_io.stop(); }, upstream_thread};
 
   auto c = gateway_config(dir, upstream.port());
   const auto seeded = seed_sessions(c);
@@ -163,19 +224,11 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
   Joined serving_joined{[&] { gateway.request_stop(); }, serving};
 
   std::array<std::atomic<bool>, kSessions> revoked{};
-  std::atomic<std::size_t> ok{0}, unauthorized{0}, failures{0}, late_revocations{0};
-  std::mutex failure_mutex;
-  std::vector<std::string> failure_samples;
-  auto fail = [&](std::string what) {
-    ++failures;
-    std::lock_guard lock(failure_mutex);
-    if (failure_samples.size() < 10) failure_samples.push_back(std::move(what));
-  };
+  Tally tally;
+  Failures fail(tally.failures);
 
   auto client_thread = [&](std::size_t t) {
-    std::vector<std::unique_ptr<Client>> clients;
-    for (std::size_t n = 0; n < kConnectionsPerThread; ++n)
-      clients.push_back(std::make_unique<Client>(port));
+    auto clients = connect_clients(port);
     std::mt19937 rng(static_cast<unsigned>(t));
     for (std::size_t i = 0; i < kRequestsPerConnection * kConnectionsPerThread; ++i) {
       auto& client = *clients[i % clients.size()];
@@ -187,17 +240,9 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
                                  : kind == 2 ? "/bff/sessions"
                                              : "/api/x";
       auto [status, body] = client.get(target, seeded.handles[s]);
-      if (status == 200) {
-        ++ok;
-        if (was_revoked) ++late_revocations;
-        if (kind == 3 && body != "Bearer access-" + std::to_string(s))
-          fail("session " + std::to_string(s) + " reached the API with '" + body + "'");
-      } else if (status == 401 && s < kRevoked) {
-        ++unauthorized;
-      } else {
-        fail(target + " for session " + std::to_string(s) + ": " + std::to_string(status) + " " +
-             body.substr(0, 200));
-      }
+      if (tally.answer(fail, target, s, status, body, s < kRevoked, was_revoked) && kind == 3 &&
+          body != "Bearer access-" + std::to_string(s))
+        fail("session " + std::to_string(s) + " reached the API with '" + body + "'");
     }
   };
 
@@ -234,16 +279,127 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
   std::filesystem::remove_all(dir);
 
   const std::size_t total = kClientThreads * kConnectionsPerThread * kRequestsPerConnection;
-  EXPECT_EQ(failures.load(), 0u) << [&] {
-    std::string all;
-    for (const auto& f : failure_samples) all += f + "\n";
-    return all;
-  }();
-  EXPECT_EQ(ok + unauthorized + failures, total);
-  EXPECT_GT(unauthorized.load(), 0u) << "revocations were seen by the clients";
+  EXPECT_EQ(tally.failures.load(), 0u) << fail.samples();
+  EXPECT_EQ(tally.ok + tally.unauthorized + tally.failures, total);
+  EXPECT_GT(tally.unauthorized.load(), 0u) << "revocations were seen by the clients";
   // A request sent after its session's revocation completed must not succeed. (Sent is
   // approximate here: the flag is read just before the request goes out.)
-  EXPECT_EQ(late_revocations.load(), 0u);
+  EXPECT_EQ(tally.late_revocations.load(), 0u);
+}
+
+// The operator's side while the io threads serve sessions: the admin API lists and revokes
+// (every revoked session 401 on the next request), runs cleanups and reads the key ring; a
+// scraper reads /metrics on its own listener; SIGHUP reopens the audit file and re-reads the key
+// ring; every admin revocation lands in the audit file as one whole line.
+TEST(GatewayThreads, AdminMetricsAuditAndReloadsBesideTheSessionPaths) {
+  const auto dir = fresh_dir();
+  auto c = gateway_config(dir, 9);  // no [[api]] call here
+  const std::string token = "admin-token-for-the-threads-test-0123456789";
+  c.admin.token = token;
+  c.admin.listen = "127.0.0.1:0";
+  c.metrics.listen = "127.0.0.1:0";
+  c.audit.file = dir / "audit.jsonl";
+  const auto seeded = seed_sessions(c);
+  ASSERT_EQ(seeded.handles.size(), kSessions);
+  bff::Gateway gateway(c);
+  const auto port = gateway.port();
+  const auto admin_port = gateway.admin_port();
+  const auto metrics_port = gateway.metrics_port();
+  ASSERT_NE(admin_port, 0);
+  ASSERT_NE(metrics_port, 0);
+  std::thread serving([&] { gateway.run(); });
+  Joined serving_joined{[&] { gateway.request_stop(); }, serving};
+
+  // Sessions of user-0 and user-1 (every 8th from 0 and from 1) are revoked by the admin.
+  constexpr std::size_t kRevokedUsers = 2;
+  std::array<std::atomic<bool>, kRevokedUsers> user_revoked{};
+  Tally tally;
+  Failures fail(tally.failures);
+
+  auto client_thread = [&](std::size_t t) {
+    auto clients = connect_clients(port);
+    std::mt19937 rng(static_cast<unsigned>(100 + t));
+    for (std::size_t i = 0; i < kRequestsPerConnection * kConnectionsPerThread; ++i) {
+      auto& client = *clients[i % clients.size()];
+      const std::size_t s = rng() % kSessions;
+      const std::size_t user = s % 8;
+      const bool was_revoked = user < kRevokedUsers && user_revoked[user].load();
+      const std::string target = rng() % 2 ? "/bff/user" : "/bff/sessions";
+      auto [status, body] = client.get(target, seeded.handles[s]);
+      tally.answer(fail, target, s, status, body, user < kRevokedUsers, was_revoked);
+    }
+  };
+
+  auto scraper = [&] {
+    Client metrics(metrics_port);
+    for (int n = 0; n < 60; ++n) {
+      auto [status, body] = metrics.get("/metrics", "");
+      if (status != 200 || body.find("gatehouse_http_requests_total") == std::string::npos)
+        fail("GET /metrics on its own listener: " + std::to_string(status));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+
+  auto operator_thread = [&] {
+    Client admin(admin_port);
+    auto expect = [&](const std::string& what, unsigned want,
+                      std::pair<unsigned, std::string> got) {
+      if (got.first != want)
+        fail(what + ": " + std::to_string(got.first) + " " + got.second.substr(0, 200));
+      return got.second;
+    };
+    expect("GET /admin/keys", 200, admin.get("/admin/keys", "", beast::http::verb::get, token));
+    for (std::size_t user = 0; user < kRevokedUsers; ++user) {
+      const auto sub = "user-" + std::to_string(user);
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      // The first admin answer came from a running io_context: run() has its signal sets.
+      std::raise(SIGHUP);
+      auto listed =
+          expect("GET /admin/sessions?sub=" + sub, 200,
+                 admin.get("/admin/sessions?sub=" + sub, "", beast::http::verb::get, token));
+      if (listed.find(sub) == std::string::npos) fail("the listing of " + sub + " names nobody");
+      expect("GET /metrics on the admin listener", 200,
+             admin.get("/metrics", "", beast::http::verb::get, token));
+      expect("DELETE /admin/sessions?sub=" + sub, 200,
+             admin.get("/admin/sessions?sub=" + sub, "", beast::http::verb::delete_, token));
+      user_revoked[user] = true;
+      for (std::size_t s = user; s < kSessions; s += 8) {
+        Client fresh(port);
+        if (auto [status, body] = fresh.get("/bff/user", seeded.handles[s]); status != 401)
+          fail("session " + std::to_string(s) + " revoked by the admin answered " +
+               std::to_string(status));
+      }
+      expect("POST /admin/cleanup", 200,
+             admin.get("/admin/cleanup", "", beast::http::verb::post, token));
+    }
+    expect("GET /admin/sessions without a token", 401,
+           admin.get("/admin/sessions", "", beast::http::verb::get));
+  };
+
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < 2; ++t) threads.emplace_back(client_thread, t);
+  threads.emplace_back(scraper);
+  threads.emplace_back(operator_thread);
+  for (auto& t : threads) t.join();
+  gateway.request_stop();
+  serving.join();
+
+  EXPECT_EQ(tally.failures.load(), 0u) << fail.samples();
+  EXPECT_EQ(tally.ok + tally.unauthorized + tally.failures,
+            2 * kConnectionsPerThread * kRequestsPerConnection);
+  EXPECT_EQ(tally.late_revocations.load(), 0u);
+  // Every line whole; one admin end per revoked session.
+  std::ifstream audit(*c.audit.file);
+  std::size_t lines = 0, admin_ends = 0;
+  for (std::string line; std::getline(audit, line); ++lines) {
+    EXPECT_TRUE(line.starts_with("{\"time\":\"") && line.ends_with("}")) << line;
+    if (line.find("\"event\":\"session_ended\"") != std::string::npos &&
+        line.find("\"actor\":\"admin\"") != std::string::npos)
+      ++admin_ends;
+  }
+  EXPECT_EQ(admin_ends, kRevokedUsers * kSessions / 8);
+  EXPECT_GT(lines, admin_ends) << "the admin actions are audited too";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
