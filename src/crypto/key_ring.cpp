@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstring>
@@ -117,9 +118,10 @@ bool same_keys(const KeyRingData& a, const KeyRingData& b) {
 
 }  // namespace
 
-// One version of the ring, never changed once published: seal/open copy the pointer to the
-// current one (a lock held for that copy only) and encrypt unlocked, so a reload never waits for
-// busy io threads (a reader-preferring rwlock starved it) and never makes them wait for the disk.
+// One version of the ring, never changed once published: seal/open use the current one through
+// a per-thread reference (the lock is taken only after a change) and encrypt unlocked, so a reload
+// never waits for busy io threads (a reader-preferring rwlock starved it) and never makes them wait
+// for the disk.
 struct RingState {
   KeyRingData data;
   std::uint64_t generation = 0;  // bumped by every change of the ticket keys
@@ -128,6 +130,10 @@ struct RingState {
   const KeyRingKey* find(std::string_view kid) const { return find_key(data.keys, kid); }
 };
 using StatePtr = std::shared_ptr<const RingState>;
+
+namespace {
+std::atomic<std::uint64_t> next_ring_id{1};  // never reused, unlike an address
+}  // namespace
 
 struct KeyRing::Impl {
   Impl(KeyRingData data, bool dpop_persisted, std::optional<std::filesystem::path> f)
@@ -138,16 +144,43 @@ struct KeyRing::Impl {
   std::mutex change_mutex;   // one rotate/retire/reload at a time (file writes included)
   mutable std::mutex mutex;  // guards `state`, the pointer only: held for a copy
   StatePtr state;
+  // Bumped (under `mutex`) by every publish; `generation` mirrors state->generation. Both are
+  // read without the lock on the request path.
+  std::atomic<std::uint64_t> version{0};
+  std::atomic<std::uint64_t> generation{0};
+  const std::uint64_t id = next_ring_id.fetch_add(1, std::memory_order_relaxed);
 
   StatePtr current() const {
     std::lock_guard lock(mutex);
     return state;
   }
+
+  // For seal/open on the io threads: each thread keeps its own reference to the state it last
+  // saw and takes the lock only when a publish happened since (or it last used another ring), so
+  // io threads share no lock and no reference count here: only `version`, read-mostly. The state
+  // stays valid until this thread's next read() (of any ring); a replaced version's keys are
+  // wiped when the last thread that saw it moves on (its next seal/open, or its exit).
+  const RingState& read() const {
+    struct Seen {
+      std::uint64_t ring = 0;
+      std::uint64_t version = 0;
+      StatePtr state;
+    };
+    thread_local Seen seen;
+    if (seen.ring == id && seen.version == version.load(std::memory_order_acquire))
+      return *seen.state;
+    std::lock_guard lock(mutex);
+    seen = Seen{id, version.load(std::memory_order_relaxed), state};
+    return *seen.state;
+  }
+
   void publish(RingState next) {
     auto fresh = std::make_shared<const RingState>(std::move(next));
     StatePtr old;  // released (its keys wiped) outside the lock
     std::lock_guard lock(mutex);
+    generation.store(fresh->generation, std::memory_order_release);
     old = std::exchange(state, std::move(fresh));
+    version.fetch_add(1, std::memory_order_release);
   }
 };
 
@@ -255,13 +288,13 @@ KeyRing::RetireOutcome KeyRing::retire(std::string_view kid) {
 }
 
 std::uint64_t KeyRing::generation() const {
-  return impl_->current()->generation;
+  return impl_->generation.load(std::memory_order_acquire);
 }
 
 std::string KeyRing::seal(std::string_view plaintext, std::string_view associated_data) const {
   if (plaintext.size() > INT_MAX / 2) throw std::length_error("KeyRing::seal: plaintext too large");
-  const StatePtr ring = impl_->current();
-  const KeyRingKey* key = ring->find(ring->data.active);
+  const RingState& ring = impl_->read();
+  const KeyRingKey* key = ring.find(ring.data.active);
   const std::string header = envelope_header(key->kid);
   const std::string nonce = random_bytes(kNonceBytes);
   std::string out = header + nonce;
@@ -301,8 +334,8 @@ std::optional<std::string> KeyRing::open(std::string_view envelope,
   unsigned char tag[kTagBytes];
   std::memcpy(tag, rest.data() + ciphertext.size(), kTagBytes);
 
-  const StatePtr ring = impl_->current();
-  const KeyRingKey* key = ring->find(kid);
+  const RingState& ring = impl_->read();
+  const KeyRingKey* key = ring.find(kid);
   if (!key || !aes_256_gcm()) return std::nullopt;
   std::string out(ciphertext.size(), '\0');
   auto* dst = reinterpret_cast<unsigned char*>(out.data());
