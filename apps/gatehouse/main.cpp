@@ -2,6 +2,7 @@
 #include "admin_commands.hpp"
 #include "bff/gateway.hpp"
 #include "config/config.hpp"
+#include "logging/line_sink.hpp"
 #include "logging/log_format.hpp"
 #include "session_transfer.hpp"
 #include "stores/configured_store.hpp"
@@ -173,11 +174,14 @@ int main(int argc, char** argv) {
     std::cout << gatehouse::config::describe(*config) << "configuration OK\n";
     return 0;
   }
+  gatehouse::logging::use_line_sink();
   gatehouse::logging::apply(config->log, isatty(STDERR_FILENO) == 1);
   raise_open_files_limit();
   try {
     gatehouse::bff::Gateway gateway(std::move(*config));
-    return gateway.run();
+    const int code = gateway.run();
+    spdlog::default_logger_raw()->flush();
+    return code;
   } catch (const gatehouse::bff::StartupError& e) {
     std::cerr << "gatehouse: cannot start: " << e.what() << "\n";
     return 1;

@@ -138,6 +138,10 @@ RequestFieldsScope::~RequestFieldsScope() {
   current_fields = nullptr;
 }
 
+bool in_request_scope() noexcept {
+  return current_fields != nullptr;
+}
+
 void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   for (std::size_t i = 0; i < text.size();) {

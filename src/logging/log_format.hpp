@@ -33,6 +33,9 @@ class RequestFieldsScope {
   RequestFieldsScope& operator=(const RequestFieldsScope&) = delete;
 };
 
+// Whether a RequestFieldsScope is alive on this thread (the line logged now is a request's).
+bool in_request_scope() noexcept;
+
 // One JSON object per line.
 std::unique_ptr<spdlog::formatter> json_formatter();
 

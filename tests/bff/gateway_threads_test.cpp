@@ -2,9 +2,10 @@
 // connections from several client threads: session checks with and without sliding renewal,
 // "my sessions", proxied API calls, and revocations by another instance (a second store handle
 // on the same SQLite file) that must show on the very next request on every connection. Built
-// with ThreadSanitizer in CI (make test-tsan); bounded by a request count, not by time.
-// A second case runs the operator's side beside the session paths: the admin API (listing,
-// revoking, cleanup, keys), both /metrics listeners, the audit file, and SIGHUP reloads.
+// with ThreadSanitizer in CI (make test-tsan); bounded by a request count, not by time. Logs go
+// through the gateway binary's line sink. A second case runs the operator's side beside the
+// session paths: the admin API (listing, revoking, cleanup, keys), both /metrics listeners, the
+// audit file, and SIGHUP reloads.
 #include "bff/gateway.hpp"
 
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
@@ -12,6 +13,7 @@
 #include "crypto/key_ring.hpp"
 #include "http/responses.hpp"
 #include "http/server.hpp"
+#include "logging/line_sink.hpp"
 #include "support/run.hpp"
 #include "tickets/ticket_store.hpp"
 
@@ -201,6 +203,7 @@ config::Config gateway_config(const std::filesystem::path& dir, std::uint16_t up
 }
 
 TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextRequest) {
+  logging::use_line_sink();  // the binary's sink: request lines from every io thread
   const auto dir = fresh_dir();
   // The upstream answers with the bearer token it was given, so a mixed-up session shows.
   asio::io_context upstream_io;
@@ -292,6 +295,7 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
 // scraper reads /metrics on its own listener; SIGHUP reopens the audit file and re-reads the key
 // ring; every admin revocation lands in the audit file as one whole line.
 TEST(GatewayThreads, AdminMetricsAuditAndReloadsBesideTheSessionPaths) {
+  logging::use_line_sink();  // the binary's sink: request lines from every io thread
   const auto dir = fresh_dir();
   auto c = gateway_config(dir, 9);  // no [[api]] call here
   const std::string token = "admin-token-for-the-threads-test-0123456789";
