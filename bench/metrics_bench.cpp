@@ -1,10 +1,12 @@
 // What recording costs on the request path, beside the request it records: a counter add, a
 // histogram observation, the gateway's per-request record (counter + histogram + route class)
-// with and without its JSON access-log line, a fresh request id, and one metered store get
+// with and without its JSON access-log line (and that line written through spdlog's console
+// sink beside the gateway's LineSink), a fresh request id, and one metered store get
 // beside the bare in-memory get. Threads(2) shows what two io threads hitting the same series
 // cost (per-thread shards: no shared cache line). Run: build/bench/metrics_bench
 #include "bff/request_observer.hpp"
 #include "http/request_id.hpp"
+#include "logging/line_sink.hpp"
 #include "logging/log_format.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/store_metrics.hpp"
@@ -12,11 +14,17 @@
 #include <gatehouse/stores/memory_user_session_store.hpp>
 
 #include <benchmark/benchmark.h>
+#include <spdlog/details/console_globals.h>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+
+#include <fcntl.h>
+
+#include <cstdio>
 
 namespace {
 
@@ -69,7 +77,8 @@ void BM_RequestRecordMetricsOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_RequestRecordMetricsOnly)->Threads(1)->Threads(2);
 
-// Metrics and the JSON access-log line, formatted and handed to a sink that drops it.
+// Metrics and the JSON access-log line handed to spdlog's null sink (which drops it unformatted:
+// this is the record and the logger's dispatch, not the line's formatting).
 void BM_RequestRecordWithJsonLine(benchmark::State& state) {
   if (state.thread_index() == 0) {
     spdlog::set_default_logger(
@@ -82,6 +91,38 @@ void BM_RequestRecordWithJsonLine(benchmark::State& state) {
         {.request = &request, .status = 200, .duration = std::chrono::microseconds(250)});
 }
 BENCHMARK(BM_RequestRecordWithJsonLine)->Threads(1);
+
+// The request record with its JSON line written to /dev/null: through spdlog's console sink (what
+// the gateway used before: a process-wide mutex and one fwrite+fflush, so one write(2), per
+// line), then through logging::LineSink (per-thread buffers, one write(2) per 16 KiB).
+// /dev/null makes the write itself as cheap as it gets: a pipe to journald costs more.
+void record_with_line_into(benchmark::State& state, spdlog::sink_ptr sink) {
+  static spdlog::sink_ptr installed;
+  if (state.thread_index() == 0 && installed != sink) {
+    installed = sink;
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("bench", sink));
+    logging::apply({.format = config::LogFormat::json, .level = config::LogLevel::info}, false);
+  }
+  const auto request = bench_request();
+  for (auto _ : state)
+    observer().completed(
+        {.request = &request, .status = 200, .duration = std::chrono::microseconds(250)});
+}
+
+void BM_AccessLineSpdlogConsoleSink(benchmark::State& state) {
+  static const spdlog::sink_ptr sink =
+      std::make_shared<spdlog::sinks::stdout_sink_base<spdlog::details::console_mutex>>(
+          std::fopen("/dev/null", "w"));
+  record_with_line_into(state, sink);
+}
+BENCHMARK(BM_AccessLineSpdlogConsoleSink)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_AccessLineLineSink(benchmark::State& state) {
+  static const spdlog::sink_ptr sink = std::make_shared<logging::LineSink>(
+      logging::LineSink::Options{.fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC)});
+  record_with_line_into(state, sink);
+}
+BENCHMARK(BM_AccessLineLineSink)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_NewRequestId(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(http::new_request_id());

@@ -60,9 +60,9 @@
 // Exit codes: 0 figures printed, 1 the run failed, 2 a figure is invalid, 3 strict and a miss.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, freePort, gatehouseBinary, startEnvironment } from './e2e-env.mjs';
+import { REPO_ROOT, forEachLine, freePort, gatehouseBinary, readPart, startEnvironment } from './e2e-env.mjs';
 import { SESSION_COOKIE, ScriptedBrowser } from '../tests/integration/lib/scripted-browser.mjs';
 import { describeIdleConnections, measureIdleConnections } from './bench-lib/idle-connections.mjs';
 import { pin, startBareUpstream, threadCount } from './bench-lib/processes.mjs';
@@ -124,13 +124,14 @@ async function benchEnvironment(bin, store, staticDir) {
 }
 
 /** The io thread count a gateway's log announces ("... 2 io threads)"). */
-const ioThreads = (logFile) => /(\d+) io threads?\)/.exec(readFileSync(logFile, 'utf8'))?.[1] ?? '?';
+const ioThreads = (logFile) => /(\d+) io threads?\)/.exec(readPart(logFile, 64 * 1024))?.[1] ?? '?';
 
 /** Warning/error/critical lines of a gateway log (spdlog: "<time> <level> <message>"). */
 function logProblems(logFile) {
-  let text = '';
-  try { text = readFileSync(logFile, 'utf8'); } catch { return { count: 0, samples: [] }; }
-  const bad = text.split('\n').filter((l) => /^\S+ (warning|error|critical) /.test(l));
+  const bad = [];
+  try {
+    forEachLine(logFile, (l) => { if (/^\S+ (warning|error|critical) /.test(l)) bad.push(l); });
+  } catch { return { count: 0, samples: [] }; }
   const samples = [...new Set(bad.map((l) => l.replace(/^\S+ /, '').replace(/\d+/g, 'N')))].slice(0, 3);
   return { count: bad.length, samples };
 }

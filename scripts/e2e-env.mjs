@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -153,10 +153,42 @@ export function baseConfig({ port, idpUrl, tmpDir, repoRoot = REPO_ROOT }) {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
+/** Up to `bytes` bytes of a file from `position` ('end': its last bytes), as UTF-8 text. */
+export function readPart(path, bytes, position = 0) {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const start = position === 'end' ? Math.max(0, size - bytes) : position;
+    const buffer = Buffer.alloc(Math.max(0, Math.min(bytes, size - start)));
+    const n = readSync(fd, buffer, 0, buffer.length, start);
+    return buffer.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Calls `fn` with each line of a file, read in chunks (a gateway's log can exceed what one
+ *  string may hold when every request has its line). */
+export function forEachLine(path, fn) {
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(4 << 20);
+    let rest = '';
+    for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0;) {
+      const lines = (rest + chunk.subarray(0, n).toString('utf8')).split('\n');
+      rest = lines.pop();
+      for (const line of lines) fn(line);
+    }
+    if (rest) fn(rest);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Returns the last `lines` lines of a log file (or a note that it is missing). */
 export function tailFile(path, lines = 60) {
   if (!existsSync(path)) return `(no ${path})`;
-  const text = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const text = readPart(path, 256 * 1024, 'end').trimEnd().split('\n');
   return text.slice(-lines).join('\n');
 }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -68,25 +69,56 @@ std::string_view level_name(spdlog::level::level_enum level) {
   }
 }
 
+// "2026-12-01T17:34:26.123Z": the part up to the seconds is made once per second per thread.
 void append_timestamp(std::string& out, spdlog::log_clock::time_point time) {
+  struct Second {
+    std::int64_t seconds = -1;
+    char text[24] = {};
+    std::size_t size = 0;
+  };
+  thread_local Second cached;
   const auto since = time.time_since_epoch();
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since);
   const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since - seconds);
-  const std::time_t t = static_cast<std::time_t>(seconds.count());
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buffer[40];
-  const int n = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                              utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                              utc.tm_min, utc.tm_sec, static_cast<int>(millis.count()));
-  out.append(buffer, n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (cached.seconds != seconds.count()) {
+    const std::time_t t = static_cast<std::time_t>(seconds.count());
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    const int n = std::snprintf(cached.text, sizeof cached.text, "%04d-%02d-%02dT%02d:%02d:%02d",
+                                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                                utc.tm_min, utc.tm_sec);
+    cached.size = n > 0 && static_cast<std::size_t>(n) < sizeof cached.text ? n : 0;
+    cached.seconds = seconds.count();
+  }
+  out.append(cached.text, cached.size);
+  const auto ms = static_cast<int>(millis.count());
+  const char tail[] = {'.', static_cast<char>('0' + ms / 100),
+                       static_cast<char>('0' + ms / 10 % 10), static_cast<char>('0' + ms % 10),
+                       'Z'};
+  out.append(tail, sizeof tail);
+}
+
+template <typename Number>
+void append_number(std::string& out, Number value) {
+  char digits[32];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  if (ec == std::errc()) out.append(digits, end);
+}
+
+// Milliseconds with three decimals ("0.250"), as printf's "%.3f" would write them.
+void append_milliseconds(std::string& out, double ms) {
+  char digits[48];
+  const auto [end, ec] =
+      std::to_chars(digits, digits + sizeof digits, ms, std::chars_format::fixed, 3);
+  if (ec == std::errc()) out.append(digits, end);
 }
 
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    std::string line;
-    line.reserve(128 + msg.payload.size());
+    // Reused: no allocation per line once it has grown.
+    thread_local std::string line;
+    line.clear();
     line += "{\"timestamp\":\"";
     append_timestamp(line, msg.time);
     line += "\",\"level\":\"";
@@ -99,11 +131,10 @@ class JsonFormatter final : public spdlog::formatter {
       append_field(line, "method", f->method);
       append_field(line, "path", f->path);
       append_field(line, "route", f->route);
-      line += ",\"status\":" + std::to_string(f->status);
-      char duration[32];
-      const int n = std::snprintf(duration, sizeof duration, "%.3f", f->duration_ms);
+      line += ",\"status\":";
+      append_number(line, f->status);
       line += ",\"duration_ms\":";
-      line.append(duration, n > 0 ? static_cast<std::size_t>(n) : 0);
+      append_milliseconds(line, f->duration_ms);
     }
     line += "}\n";
     dest.append(line.data(), line.data() + line.size());
@@ -144,7 +175,16 @@ bool in_request_scope() noexcept {
 
 void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
+  const auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; };
   for (std::size_t i = 0; i < text.size();) {
+    // A run of printable ASCII goes in at once (most of any line).
+    std::size_t run = i;
+    while (run < text.size() && plain(static_cast<unsigned char>(text[run]))) ++run;
+    if (run > i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       const std::size_t n = utf8_sequence(text.substr(i));
@@ -175,13 +215,9 @@ void append_json_escaped(std::string& out, std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 0xf];
     }
   }
 }
