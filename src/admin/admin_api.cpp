@@ -167,7 +167,8 @@ void AdminApi::audit(const Request& request, const char* action, const UserSessi
                      std::size_t count) const {
   if (!events_ || events_->empty()) return;
   const events::RequestOrigin origin{
-      request.remote_address, events::clean_user_agent(request.header("User-Agent").value_or(""))};
+      std::string(request.client_address()),
+      events::clean_user_agent(request.header("User-Agent").value_or(""))};
   auto event = events_->make(events::EventKind::admin_action, &origin);
   event.actor = events::Actor::admin;
   event.action = action;
@@ -196,7 +197,7 @@ boost::asio::awaitable<Response> AdminApi::handle(Request& request) {
   // The page holds no data: it is what asks for the token.
   if (auto page = serve_page(request)) co_return std::move(*page);
   if (!authorized(request)) {
-    spdlog::warn("admin API: refused a request from {}: {} bearer token", request.remote_address,
+    spdlog::warn("admin API: refused a request from {}: {} bearer token", request.client_address(),
                  request.header("Authorization") ? "wrong" : "no");
     auto r = error(401, "a valid bearer token is required");
     r.set_header("WWW-Authenticate", "Bearer realm=\"gatehouse-admin\"");
@@ -293,7 +294,7 @@ boost::asio::awaitable<Response> AdminApi::revoke(const Request& request) {
                                : co_await store_->delete_user_sessions(selection.filter);
   if (!removed) co_return store_failure(removed.error());
   spdlog::info("admin API: revoke by {} from {}: {} session(s) removed", describe(selection.filter),
-               request.remote_address, *removed);
+               request.client_address(), *removed);
   audit(request, "revoke", &selection.filter, *removed);
   boost::json::object body;
   body["revoked"] = *removed;
@@ -324,7 +325,7 @@ boost::asio::awaitable<Response> AdminApi::revoke_one(const Request& request,
     if (!deleted) co_return store_failure(deleted.error());
   }
   spdlog::info("admin API: revoke of session {} ({}) from {}: {} session(s) removed", id,
-               describe(filter), request.remote_address, removed);
+               describe(filter), request.client_address(), removed);
   audit(request, "revoke", &filter, removed);
   boost::json::object body;
   body["revoked"] = removed;
@@ -353,7 +354,7 @@ boost::asio::awaitable<Response> AdminApi::remove_expired(const Request& request
   auto removed = co_await cleanup_->delete_expired_sessions(options);
   if (!removed) co_return store_failure(removed.error());
   spdlog::info("admin API: removal of expired sessions from {}: {} session(s) removed",
-               request.remote_address, *removed);
+               request.client_address(), *removed);
   audit(request, "cleanup", nullptr, *removed);
   if (events_ && !events_->empty() && *removed > 0) {
     auto ended = events_->make(events::EventKind::session_ended);

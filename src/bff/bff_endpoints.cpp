@@ -197,8 +197,9 @@ boost::asio::awaitable<Response> BffEndpoints::callback(Request& request) {
                                          .count();
   // Sealed in the ticket, so the stores need no new columns and a database dump holds no
   // address (tickets/ticket.hpp).
-  ticket.client = tickets::LoginClient{
-      summarize_user_agent(request.header("User-Agent").value_or("")), request.remote_address};
+  ticket.client =
+      tickets::LoginClient{summarize_user_agent(request.header("User-Agent").value_or("")),
+                           std::string(request.client_address())};
   // This browser's previous session ends with the new login (a fresh handle either way).
   if (auto old = find_cookie(request, options_.cookies.session_name))
     if (auto key = tickets::TicketStore::key_for_handle(*old)) co_await tickets_->remove(*key);

@@ -12,6 +12,7 @@
 #include "events/session_events.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "http/trusted_proxies.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/process_metrics.hpp"
 #include "metrics/session_metrics.hpp"
@@ -52,6 +53,16 @@ oidc::ClientSettings oidc_settings(const config::Config& c) {
   return s;
 }
 
+// [server] trusted_proxies, checked again for embedders that skipped config::validate.
+std::shared_ptr<const http::TrustedProxies> trusted_proxies(const config::Config& c) {
+  if (c.server.trusted_proxies.empty()) return nullptr;
+  try {
+    return std::make_shared<const http::TrustedProxies>(c.server.trusted_proxies);
+  } catch (const std::invalid_argument& e) {
+    throw StartupError(std::string("server.trusted_proxies: ") + e.what());
+  }
+}
+
 http::ServerOptions server_options(const config::Config& c,
                                    std::shared_ptr<http::RequestObserver> observer) {
   http::ServerOptions o;
@@ -64,6 +75,7 @@ http::ServerOptions server_options(const config::Config& c,
   o.idle_timeout = c.server.idle_timeout;
   if (c.server.tls_cert && c.server.tls_key)
     o.tls = http::TlsFiles{*c.server.tls_cert, *c.server.tls_key};
+  o.trusted_proxies = trusted_proxies(c);
   return o;
 }
 
@@ -77,6 +89,7 @@ http::ServerOptions admin_server_options(const config::Config& c,
   o.max_connections = 64;
   o.read_timeout = c.server.read_timeout;
   o.idle_timeout = c.server.idle_timeout;
+  o.trusted_proxies = trusted_proxies(c);  // an operator's address, behind the same proxies
   return o;
 }
 

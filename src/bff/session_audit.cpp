@@ -5,7 +5,7 @@
 namespace gatehouse::bff {
 
 events::RequestOrigin origin_of(const http::Request& request) {
-  return {request.remote_address,
+  return {std::string(request.client_address()),
           events::clean_user_agent(request.header("User-Agent").value_or(""))};
 }
 

@@ -160,6 +160,7 @@ std::vector<Setting> make_settings() {
       field<&C::server, &Server::read_timeout>("server", "read_timeout"),
       field<&C::server, &Server::idle_timeout>("server", "idle_timeout"),
       field<&C::server, &Server::threads>("server", "threads"),
+      field<&C::server, &Server::trusted_proxies>("server", "trusted_proxies"),
 
       field<&C::oidc, &Oidc::authority>("oidc", "authority", Flag::required),
       field<&C::oidc, &Oidc::client_id>("oidc", "client_id", Flag::required),

@@ -2,6 +2,7 @@
 #include "config/diagnostics.hpp"
 #include "config/file_reading.hpp"
 #include "config/text.hpp"
+#include "http/trusted_proxies.hpp"
 
 #include <gatehouse/session/user_session_validation.hpp>
 
@@ -66,6 +67,13 @@ void validate_server(const ServerConfig& s, Diagnostics& d) {
   if (d.usable("server.threads") && (s.threads < 0 || s.threads > 256))
     d.error("server.threads",
             "must be from 0 (one per core) to 256, got " + std::to_string(s.threads));
+  if (d.usable("server.trusted_proxies")) {
+    try {
+      http::TrustedProxies proxies(s.trusted_proxies);
+    } catch (const std::invalid_argument& e) {
+      d.error("server.trusted_proxies", e.what());
+    }
+  }
 }
 
 void validate_oidc(const OidcConfig& o, Diagnostics& d) {

@@ -6,6 +6,7 @@
 #include "http/detail/server_state.hpp"
 #include "http/detail/stream_exchange.hpp"
 #include "http/request_id.hpp"
+#include "http/trusted_proxies.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -182,6 +183,10 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
     slot.idle = false;
     Request request = to_request_head(parser.get(), remote);
     request.request_id = request_id_for(request);
+    if (options.trusted_proxies && !options.trusted_proxies->empty()) {
+      auto client = options.trusted_proxies->client_address(remote, request.headers);
+      if (client != remote) request.forwarded_client = std::move(client);
+    }
     const auto started = SteadyClock::now();
     if (s.streaming && s.streaming->wants(request)) {
       tcp_layer.expires_never();  // the exchange bounds each of its reads and writes

@@ -25,10 +25,19 @@ struct Request {
   Fields headers;         // in arrival order, names as sent
   std::string body;
   std::string remote_address;  // peer IP address
+  // Set by the server when the peer is a trusted proxy ([server] trusted_proxies) and
+  // X-Forwarded-For names someone else (http/trusted_proxies.hpp); else empty.
+  std::string forwarded_client;
   bool keep_alive = true;
   // Set by the server: the request's X-Request-Id when sane (1 to 128 visible ASCII
   // characters), else a fresh random one. Echoed in the response's X-Request-Id.
   std::string request_id;
+
+  // Who sent the request: the forwarded client behind trusted proxies, else the peer. What
+  // sessions and audit events record.
+  std::string_view client_address() const {
+    return forwarded_client.empty() ? std::string_view(remote_address) : forwarded_client;
+  }
 
   // The first header with this name (case-insensitive).
   std::optional<std::string_view> header(std::string_view name) const;

@@ -24,6 +24,8 @@
 
 namespace gatehouse::http {
 
+class TrustedProxies;
+
 struct TlsFiles {
   std::filesystem::path certificate_chain;  // PEM, leaf first
   std::filesystem::path private_key;        // PEM
@@ -56,6 +58,9 @@ struct ServerOptions {
   std::size_t max_connections = 20'000;             // further connections are closed at once
   std::optional<TlsFiles> tls;                      // serve HTTPS when set
   std::shared_ptr<RequestObserver> observer;        // none: nothing is told
+  // Peers whose X-Forwarded-For names the client (Request::forwarded_client); none: the peer
+  // is always the client.
+  std::shared_ptr<const TrustedProxies> trusted_proxies;
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;

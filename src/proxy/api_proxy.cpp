@@ -182,7 +182,8 @@ boost::asio::awaitable<void> ApiProxy::handle(http::Request& head, http::Exchang
   const std::string url =
       route.upstream.origin + match->upstream_target.substr(0, match->upstream_target.find('?'));
   const events::RequestOrigin browser{
-      head.remote_address, events::clean_user_agent(head.header("User-Agent").value_or(""))};
+      std::string(head.client_address()),
+      events::clean_user_agent(head.header("User-Agent").value_or(""))};
   const CallSite call{&route, head.method, url, &browser};
   std::optional<CredentialOutcome> credential;
   switch (rc.token) {

@@ -47,6 +47,20 @@ TEST(Validation, Listen) {
                  "must be host:port");
 }
 
+TEST(Validation, TrustedProxies) {
+  const auto cfg =
+      load_ok(with("server", R"(trusted_proxies = ["10.0.0.0/8", "::1", "fd00::/8"])"));
+  EXPECT_EQ(cfg.server.trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "::1", "fd00::/8"}));
+  EXPECT_TRUE(load_ok(minimal_toml).server.trusted_proxies.empty()) << "nobody by default";
+  expect_error("server", R"(trusted_proxies = ["10.0.0.0/8", "lb.internal"])",
+               "server.trusted_proxies", "\"lb.internal\" is not an IP address");
+  expect_error("server", R"(trusted_proxies = ["10.0.0.1/8"])", "server.trusted_proxies",
+               "host bits");
+  expect_error("server", R"(trusted_proxies = ["10.0.0.0/40"])", "server.trusted_proxies",
+               "0 to 32");
+}
+
 TEST(Validation, PublicOriginAcceptsOrigins) {
   for (auto ok : {"https://app.example.com", "https://app.example.com:8443",
                   "http://localhost:8080", "http://127.0.0.1:8080", "https://[::1]:8443"})

@@ -43,6 +43,9 @@ struct ServerConfig {
   std::chrono::milliseconds idle_timeout = std::chrono::seconds{60};
   // io threads serving requests; 0: one per core (std::thread::hardware_concurrency()).
   std::int64_t threads = 0;
+  // Reverse proxies / load balancers (IP addresses or CIDR networks) whose X-Forwarded-For is
+  // believed: behind them, sessions and audit events record the client's address, not theirs.
+  std::vector<std::string> trusted_proxies;
   std::size_t io_threads() const {
     if (threads > 0) return static_cast<std::size_t>(threads);
     return std::max(1u, std::thread::hardware_concurrency());

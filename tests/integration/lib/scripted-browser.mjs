@@ -84,19 +84,21 @@ function defaultPath(url) {
 
 /** The browser: a jar, a trace of every hop (for failure messages) and the demo's flows. */
 export class ScriptedBrowser {
-  /** `userAgent`: the User-Agent header of every request (fetch's own when not given). */
-  constructor({ gatehouseUrl, idpUrl, name = 'browser', userAgent }) {
+  /** `userAgent`: the User-Agent header of every request (fetch's own when not given);
+   *  `headers`: more headers sent with every request (e.g. what a proxy in front would add). */
+  constructor({ gatehouseUrl, idpUrl, name = 'browser', userAgent, headers = {} }) {
     this.gatehouseUrl = gatehouseUrl;
     this.idpUrl = idpUrl;
     this.name = name;
     this.userAgent = userAgent;
+    this.headers = headers;
     this.jar = new CookieJar();
     this.trace = [];
   }
 
   /** A browser-like request; `cookie` replaces the jar's Cookie header when given. */
   async request(url, { method = 'GET', headers = {}, form, cookie } = {}) {
-    const h = { ...headers, cookie: cookie ?? this.jar.header(url) };
+    const h = { ...this.headers, ...headers, cookie: cookie ?? this.jar.header(url) };
     if (!h.cookie) delete h.cookie;
     if (this.userAgent && !h['user-agent']) h['user-agent'] = this.userAgent;
     let body;
