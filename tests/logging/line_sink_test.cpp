@@ -53,6 +53,12 @@ class Drain {
     std::lock_guard lock(mutex_);
     return text_;
   }
+  // Waits (bounded at 5 s, not a timing assertion) until at least `bytes` arrived.
+  std::string wait_for(std::size_t bytes) {
+    for (int i = 0; i < 500 && text().size() < bytes; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return text();
+  }
 
  private:
   int read_fd_ = -1;
@@ -67,6 +73,12 @@ std::vector<std::string> lines_of(const std::string& text) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) out.push_back(line);
   return out;
+}
+
+std::shared_ptr<LineSink> sink_into(const Drain& drain, std::chrono::milliseconds flush_interval,
+                                    std::size_t buffer_bytes = 16 * 1024) {
+  return std::make_shared<LineSink>(LineSink::Options{
+      .fd = drain.fd(), .flush_interval = flush_interval, .buffer_bytes = buffer_bytes});
 }
 
 std::shared_ptr<spdlog::logger> logger_on(std::shared_ptr<LineSink> sink) {
@@ -85,8 +97,7 @@ void request_line(spdlog::logger& logger, const std::string& text) {
 // Held back: nothing shows until a flush (the flusher is set far in the future here).
 TEST(LineSink, RequestLinesWaitOtherLinesGoOutAtOnceAfterThem) {
   Drain drain;
-  auto sink = std::make_shared<LineSink>(
-      LineSink::Options{.fd = drain.fd(), .flush_interval = std::chrono::hours(1)});
+  auto sink = sink_into(drain, std::chrono::hours(1));
   auto logger = logger_on(sink);
   request_line(*logger, "request 1");
   request_line(*logger, "request 2");
@@ -101,14 +112,11 @@ TEST(LineSink, RequestLinesWaitOtherLinesGoOutAtOnceAfterThem) {
 
 TEST(LineSink, FlushAndDestructionWriteEverything) {
   Drain drain;
-  auto sink = std::make_shared<LineSink>(
-      LineSink::Options{.fd = drain.fd(), .flush_interval = std::chrono::hours(1)});
+  auto sink = sink_into(drain, std::chrono::hours(1));
   auto logger = logger_on(sink);
   request_line(*logger, "before flush");
   logger->flush();
-  for (int i = 0; i < 100 && drain.text().empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(drain.text(), "before flush\n");
+  EXPECT_EQ(drain.wait_for(1), "before flush\n");
   request_line(*logger, "at destruction");
   logger.reset();
   sink.reset();
@@ -117,36 +125,27 @@ TEST(LineSink, FlushAndDestructionWriteEverything) {
 
 TEST(LineSink, TheFlusherWritesHeldLinesByItself) {
   Drain drain;
-  auto sink = std::make_shared<LineSink>(
-      LineSink::Options{.fd = drain.fd(), .flush_interval = std::chrono::milliseconds(20)});
+  auto sink = sink_into(drain, std::chrono::milliseconds(20));
   auto logger = logger_on(sink);
   request_line(*logger, "held");
   // Bounded wait (not a timing assertion): the flusher runs every 20 ms.
-  for (int i = 0; i < 500 && drain.text().empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(drain.text(), "held\n");
+  EXPECT_EQ(drain.wait_for(1), "held\n");
 }
 
 TEST(LineSink, AFullBufferIsWrittenWithoutWaiting) {
   Drain drain;
-  auto sink = std::make_shared<LineSink>(LineSink::Options{
-      .fd = drain.fd(), .flush_interval = std::chrono::hours(1), .buffer_bytes = 64});
+  auto sink = sink_into(drain, std::chrono::hours(1), 64);
   auto logger = logger_on(sink);
   for (int i = 0; i < 10; ++i) request_line(*logger, "line " + std::to_string(i));
-  for (int i = 0; i < 100 && drain.text().size() < 64; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_GE(drain.text().size(), 64u);
+  EXPECT_GE(drain.wait_for(64).size(), 64u);
 }
 
 TEST(LineSink, AThreadThatEndedLosesNoLine) {
   Drain drain;
-  auto sink = std::make_shared<LineSink>(
-      LineSink::Options{.fd = drain.fd(), .flush_interval = std::chrono::milliseconds(10)});
+  auto sink = sink_into(drain, std::chrono::milliseconds(10));
   auto logger = logger_on(sink);
   std::thread([&] { request_line(*logger, "from a thread now gone"); }).join();
-  for (int i = 0; i < 500 && drain.text().empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(drain.text(), "from a thread now gone\n");
+  EXPECT_EQ(drain.wait_for(1), "from a thread now gone\n");
 }
 
 // Long lines from many threads into a pipe: every line whole, each thread's in order.
@@ -154,8 +153,7 @@ TEST(LineSinkThreads, ManyThreadsWriteWholeLinesInTheirOwnOrder) {
   constexpr int kThreads = 6;
   constexpr int kLines = 2000;
   Drain drain;
-  auto sink = std::make_shared<LineSink>(
-      LineSink::Options{.fd = drain.fd(), .flush_interval = std::chrono::milliseconds(5)});
+  auto sink = sink_into(drain, std::chrono::milliseconds(5));
   auto logger = logger_on(sink);
   const std::string padding(300, 'x');
   std::vector<std::thread> threads;
