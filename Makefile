@@ -11,6 +11,10 @@ export CCACHE_BASEDIR := $(CURDIR)
 # With -g, ccache would otherwise hash the build folder too.
 export CCACHE_NOHASHDIR := 1
 
+# The targets share build folders, loopback services and both cores (ctest and ninja run -j $(JOBS)
+# themselves): never run two at once, even under `make -j` or a MAKEFLAGS=-j from outside.
+.NOTPARALLEL:
+
 .PHONY: all deps build test test-fast test-cpp test-node test-asan test-tsan fuzz bench bench-http bench-proxy bench-refresh demo format clean
 
 all: build

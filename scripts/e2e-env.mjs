@@ -35,7 +35,7 @@ export const CLIENT_SECRET = 'dev-secret-change-me';
 export const API_AUDIENCE = 'urn:gatehouse:demo-api';
 
 const READY_TIMEOUT_MS = 20_000;
-const IDP_START_TIMEOUT_MS = 15_000;
+const IDP_START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /** The gateway binary to test: $GATEHOUSE_BIN, else the default build output. */

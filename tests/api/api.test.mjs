@@ -25,6 +25,7 @@ const CLIENT_ID = 'gatehouse-demo';
 const CLIENT_SECRET = 'dev-secret-change-me';
 const AUDIENCE = 'urn:gatehouse:demo-api';
 const MB = 1024 * 1024;
+const START_TIMEOUT_MS = 30_000; // how long a child may take to print its ready line
 const now = () => Math.floor(Date.now() / 1000);
 
 /** Spawns `node script` with env; resolves once its output matches `ready` (group 1 = URL). */
@@ -33,7 +34,12 @@ async function startNode(script, env, ready) {
   let output = '';
   child.stderr.on('data', (d) => { output += d; });
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start in 10 s:\n${output}`)), 10_000);
+    // Generous: a loaded CI machine once needed more than 10 s to start the IdP. On a timeout the
+    // child is killed, or it would keep the test file alive until the runner's own timeout.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not start in ${START_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, START_TIMEOUT_MS);
     child.stdout.on('data', (d) => {
       output += d;
       const m = ready.exec(output);

@@ -21,6 +21,7 @@ const CLIENT_SECRET = 'dev-secret-change-me';
 const REQUEST_TIMEOUT_MS = 5000;
 const API = 'urn:gatehouse:demo-api'; // the IdP's default resource indicator
 const API_SCOPES = 'openid profile email offline_access api.read api.write';
+const START_TIMEOUT_MS = 30_000; // how long an IdP may take to print its ready line
 // jose (a devDependency of demo/idp, where npm test runs) makes and checks JWTs and DPoP proofs.
 const jose = await import(pathToFileURL(createRequire(new URL('../../demo/idp/package.json', import.meta.url)).resolve('jose')).href);
 
@@ -49,7 +50,12 @@ async function startIdp(env = {}) {
   let output = '';
   child.stderr.on('data', (d) => { output += d; });
   const issuer = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`idp did not start in 10 s:\n${output}`)), 10_000);
+    // Generous: a loaded CI machine once needed more than 10 s. On a timeout the child is killed,
+    // or it would keep the test file alive until the runner's own timeout.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`idp did not start in ${START_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, START_TIMEOUT_MS);
     child.stdout.on('data', (d) => {
       output += d;
       const m = /idp listening on (\S+)/.exec(output);
