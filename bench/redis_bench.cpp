@@ -234,8 +234,11 @@ struct Fixture {
       seeder->seed(first, std::min<std::size_t>(100000, n - first), alive_offset);
     std::fprintf(stderr, "redis: %zu sessions written in %.1f s\n", n,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    // Attached to the callers' context, as the gateway attaches it to its io threads.
     store = std::make_unique<RedisUserSessionStore>(
-        open_redis_session_engine({.url = server->url() + "/" + std::to_string(db)}), partition);
+        open_redis_session_engine({.url = server->url() + "/" + std::to_string(db),
+                                   .executor = callers_io().get_executor()}),
+        partition);
   }
 };
 

@@ -25,16 +25,20 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Runs op(i) for i < count with `concurrency` coroutines in flight until all are done.
+// Runs op(i) for i < count with `concurrency` coroutines in flight on callers_io() until all are
+// done. The last stops the context: a store attached to it keeps it busy.
 void drive(std::size_t count, const std::function<boost::asio::awaitable<void>(std::size_t)>& op) {
-  boost::asio::io_context io;
+  auto& io = callers_io();
   std::size_t issued = 0;
-  for (std::size_t lane = 0; lane < std::min(count, concurrency); ++lane) {
+  std::size_t lanes = std::min(count, concurrency);
+  for (std::size_t lane = 0, n = lanes; lane < n; ++lane) {
     auto worker = [&]() -> boost::asio::awaitable<void> {
       while (issued < count) co_await op(issued++);
+      if (--lanes == 0) io.stop();
     };
     boost::asio::co_spawn(io, worker, boost::asio::detached);
   }
+  io.restart();
   io.run();
 }
 
@@ -93,6 +97,11 @@ std::string size_label(const std::string& n) {
 }
 
 }  // namespace
+
+boost::asio::io_context& callers_io() {
+  static boost::asio::io_context io(1);
+  return io;
+}
 
 std::vector<std::size_t> sizes() {
   const char* env = std::getenv("GATEHOUSE_BENCH_SIZES");

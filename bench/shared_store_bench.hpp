@@ -7,6 +7,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <boost/asio/io_context.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -66,6 +68,11 @@ class RawClient {
   virtual void send(Op op, std::uint64_t index, Timestamp now) = 0;
   virtual std::int64_t receive(Op op) = 0;
 };
+
+// The one io_context every store_ops() caller runs on (its thread is the benchmark's). A store
+// may attach to it, as the gateway's stores attach to its io threads; destroy such a store
+// before main() returns.
+boost::asio::io_context& callers_io();
 
 // The store: `concurrency` coroutines on one io_context, `batch` operations per iteration.
 void store_ops(benchmark::State& state, UserSessionStore& store, UserSessionStoreCleanup& cleanup,

@@ -89,6 +89,8 @@ class BffBuilder {
   BffBuilder& partition(std::string partition);
   BffBuilder& clock(Clock clock);
   BffBuilder& cleanup(CleanupServiceOptions options);
+  // The stores' UserSessionStoreContext::executor (bff::Gateway sets its io_context's).
+  BffBuilder& executor(boost::asio::any_io_executor executor);
 
   // The shipped stores by name. Each is defined in its store's library (link
   // gatehouse_store_sqlite, gatehouse_store_postgres or gatehouse_store_redis for the one you

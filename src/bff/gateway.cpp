@@ -319,7 +319,9 @@ Gateway::Gateway(config::Config config, BffBuilder builder)
   } catch (const std::exception& e) {
     throw StartupError(std::string("keys.path: ") + e.what());
   }
+  // Stores that can (Redis) run their I/O on the io threads: no hop to a thread of their own.
   builder.partition(c.session.partition)
+      .executor(i.io.get_executor())
       .cleanup({.interval = c.session.cleanup_interval,
                 .batch_size = static_cast<std::size_t>(c.session.cleanup_batch)});
   const std::string store_label =

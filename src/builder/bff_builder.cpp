@@ -14,6 +14,11 @@ BffBuilder& BffBuilder::clock(Clock clock) {
   return *this;
 }
 
+BffBuilder& BffBuilder::executor(boost::asio::any_io_executor executor) {
+  context_.executor = std::move(executor);
+  return *this;
+}
+
 BffBuilder& BffBuilder::cleanup(CleanupServiceOptions options) {
   cleanup_ = options;
   return *this;

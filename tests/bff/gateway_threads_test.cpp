@@ -8,12 +8,14 @@
 // audit file, and SIGHUP reloads.
 #include "bff/gateway.hpp"
 
+#include <gatehouse/stores/redis_user_session_store.hpp>
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
 
 #include "crypto/key_ring.hpp"
 #include "http/responses.hpp"
 #include "http/server.hpp"
 #include "logging/line_sink.hpp"
+#include "stores/redis/redis_server.hpp"
 #include "support/run.hpp"
 #include "tickets/ticket_store.hpp"
 
@@ -153,12 +155,21 @@ struct Seeded {
   std::vector<std::string> keys;
 };
 
-// Sessions written the way another instance would: same key ring file, same database file.
+// Another instance's handle on the gateway's store: the same database file, or the same Redis
+// (an engine of its own, on its own thread).
+std::shared_ptr<UserSessionStore> other_instance_store(const config::Config& c) {
+  if (c.session.store == config::StoreKind::redis)
+    return std::make_shared<RedisUserSessionStore>(
+        UserSessionStoreContext{c.session.partition, system_clock()},
+        RedisStoreOptions{.url = c.session.redis_url, .prefix = c.session.redis_prefix});
+  return std::make_shared<SqliteUserSessionStore>(SqliteUserSessionStoreOptions{
+      .path = c.session.sqlite_path.string(), .partition = c.session.partition});
+}
+
+// Sessions written the way another instance would: same key ring file, same store.
 Seeded seed_sessions(const config::Config& c) {
   auto keys = std::make_shared<crypto::KeyRing>(crypto::KeyRing::load_or_create(c.keys.path));
-  auto store = std::make_shared<SqliteUserSessionStore>(SqliteUserSessionStoreOptions{
-      .path = c.session.sqlite_path.string(), .partition = c.session.partition});
-  tickets::TicketStore tickets(store, keys, {});
+  tickets::TicketStore tickets(other_instance_store(c), keys, {});
   asio::io_context io;
   Seeded out;
   for (std::size_t i = 0; i < kSessions; ++i) {
@@ -202,9 +213,12 @@ config::Config gateway_config(const std::filesystem::path& dir, std::uint16_t up
   return c;
 }
 
-TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextRequest) {
+// Client threads on many keep-alive connections to a gateway on 4 io threads while another
+// instance revokes sessions: every answer belongs to its own session, and each revocation is
+// seen on the very next request, whichever io thread takes it.
+void many_connections_and_revocations(const std::filesystem::path& dir,
+                                      const std::function<void(config::Config&)>& store) {
   logging::use_line_sink();  // the binary's sink: request lines from every io thread
-  const auto dir = fresh_dir();
   // The upstream answers with the bearer token it was given, so a mixed-up session shows.
   asio::io_context upstream_io;
   http::ServerOptions upstream_options;
@@ -219,6 +233,7 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
   Joined upstream_joined{[&] { upstream_io.stop(); }, upstream_thread};
 
   auto c = gateway_config(dir, upstream.port());
+  store(c);
   const auto seeded = seed_sessions(c);
   ASSERT_EQ(seeded.handles.size(), kSessions);
   bff::Gateway gateway(c);
@@ -253,9 +268,7 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
   // fresh connection (so on whichever io thread takes it).
   auto revoker = [&] {
     auto keys = std::make_shared<crypto::KeyRing>(crypto::KeyRing::load_or_create(c.keys.path));
-    auto store = std::make_shared<SqliteUserSessionStore>(SqliteUserSessionStoreOptions{
-        .path = c.session.sqlite_path.string(), .partition = c.session.partition});
-    tickets::TicketStore tickets(store, keys, {});
+    tickets::TicketStore tickets(other_instance_store(c), keys, {});
     asio::io_context io;
     for (std::size_t s = 0; s < kRevoked; ++s) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -288,6 +301,20 @@ TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextReques
   // A request sent after its session's revocation completed must not succeed. (Sent is
   // approximate here: the flag is read just before the request goes out.)
   EXPECT_EQ(tally.late_revocations.load(), 0u);
+}
+
+TEST(GatewayThreads, ManyConnectionsOnSeveralThreadsAndRevocationOnTheNextRequest) {
+  many_connections_and_revocations(fresh_dir(), [](config::Config&) {});
+}
+
+// The same on Redis, whose engine runs on a strand of the gateway's four io threads.
+TEST(GatewayThreads, ManyConnectionsAndRevocationsOnRedisAttachedToTheIoThreads) {
+  static testing::RedisServer server;
+  many_connections_and_revocations(fresh_dir(), [](config::Config& c) {
+    c.session.store = config::StoreKind::redis;
+    c.session.redis_url = server.url();
+    c.session.redis_prefix = "threads";
+  });
 }
 
 // The operator's side while the io threads serve sessions: the admin API lists and revokes

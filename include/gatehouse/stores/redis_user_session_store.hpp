@@ -1,7 +1,8 @@
 // The Redis store: sessions in a Redis server or a Redis Cluster, shared by every gateway
 // instance that points at it.
 //
-// A RedisSessionEngine is the engine for one URL: its own io thread drives hiredis asynchronously
+// A RedisSessionEngine is the engine for one URL: it drives hiredis asynchronously on an io thread
+// of its own, or, given an executor (the gateway gives its io threads'), on a strand there
 // (several commands in flight on each connection), reconnects with backoff after a loss, and in a
 // cluster keeps one connection per master and follows MOVED/ASK. Each operation is one Lua script
 // (or one command) on the node of the partition's slot, so it is atomic there: create-if-absent,
@@ -19,6 +20,8 @@
 #include <gatehouse/session/store_error.hpp>
 #include <gatehouse/session/user_session_store.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +37,11 @@ struct RedisStoreOptions {
   std::string url;
   std::string prefix = "gatehouse";
   std::chrono::milliseconds timeout{2000};  // per operation: StoreErrc::unavailable after it
+  // Empty: the engine runs hiredis on an io thread of its own, and every operation hops there
+  // and back. Set (the gateway sets its io_context's): the engine runs on a strand of this
+  // executor instead, so callers on it pay no thread hop. Its context must outlive the engine,
+  // and once it has stopped for good nothing may run it while the engine is destroyed.
+  boost::asio::any_io_executor executor;
 };
 
 // What an engine has done since it was opened (for tests and metrics).
@@ -52,14 +60,15 @@ class RedisSessionEngine;
 // unavailable when the server cannot be reached or refuses the credentials.
 std::shared_ptr<RedisSessionEngine> open_redis_session_engine(RedisStoreOptions options);
 
-// Every operation completes on the io thread of the engine and resumes the awaiting coroutine on
-// its own executor; callers may be on any number of threads.
+// Every operation completes on the engine's io thread (or strand) and resumes the awaiting
+// coroutine on its own executor; callers may be on any number of threads.
 class RedisUserSessionStore final : public UserSessionStore,
                                     public UserSessionStoreCleanup,
                                     public UserSessionStoreListing,
                                     public UserSessionStorePartitions {
  public:
-  // For the builder: the context's partition and clock on an engine of its own. Throws
+  // For the builder: the context's partition and clock on an engine of its own, attached to the
+  // context's executor unless `options` names one. Throws
   // StoreOpenError, as open_redis_session_engine() does.
   RedisUserSessionStore(const UserSessionStoreContext& context, RedisStoreOptions options);
   // A partition of an engine that is already open. Throws StoreOpenError (invalid_argument) for

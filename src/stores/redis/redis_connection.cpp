@@ -24,8 +24,9 @@ namespace gatehouse::redis {
 // edge-triggered, so while the socket still holds bytes the next read is posted, not awaited.
 class AsioEvents : public std::enable_shared_from_this<AsioEvents> {
  public:
-  AsioEvents(boost::asio::io_context& io, redisAsyncContext* context, Connection& owner)
-      : descriptor_(io, context->c.fd), context_(context), owner_(owner) {}
+  AsioEvents(const boost::asio::any_io_executor& executor, redisAsyncContext* context,
+             Connection& owner)
+      : descriptor_(executor, context->c.fd), context_(context), owner_(owner) {}
 
   ~AsioEvents() {
     if (descriptor_.is_open()) descriptor_.release();
@@ -118,9 +119,15 @@ class AsioEvents : public std::enable_shared_from_this<AsioEvents> {
 };
 
 Connection::Connection(Core& core, Endpoint endpoint)
-    : core_(core), endpoint_(std::move(endpoint)), resolver_(core.io()), timer_(core.io()) {}
+    : core_(core),
+      endpoint_(std::move(endpoint)),
+      resolver_(core.executor()),
+      timer_(core.executor()) {}
 
+// Only when the Core goes without a shutdown (its executor's context was destroyed with the
+// Core's handlers): what hiredis reports while it frees the context must not reach the Core.
 Connection::~Connection() {
+  abandoned_ = true;
   if (context_) redisAsyncFree(context_);
 }
 
@@ -131,7 +138,8 @@ void Connection::start() {
   resolver_.async_resolve(
       endpoint_.host, std::to_string(endpoint_.port),
       boost::asio::ip::tcp::resolver::numeric_service,
-      [this](boost::system::error_code ec, boost::asio::ip::tcp::resolver::results_type found) {
+      [this, core = core_.shared_from_this()](boost::system::error_code ec,
+                                              boost::asio::ip::tcp::resolver::results_type found) {
         if (state_ != State::resolving) return;
         if (ec || found.empty()) {
           state_ = State::idle;
@@ -156,7 +164,7 @@ void Connection::connect(const std::string& address) {
   context_->data = this;
   build_reply_values(*context_->c.reader);
   try {
-    events_ = std::make_shared<AsioEvents>(core_.io(), context_, *this);
+    events_ = std::make_shared<AsioEvents>(core_.executor(), context_, *this);
   } catch (const boost::system::system_error& e) {
     failed(e.what());
     redisAsyncFree(context_);
@@ -172,7 +180,7 @@ void Connection::connect(const std::string& address) {
   redisAsyncSetDisconnectCallback(context_, &Connection::on_disconnect);
   handshake();
   timer_.expires_after(core_.timeout());
-  timer_.async_wait([this](boost::system::error_code ec) {
+  timer_.async_wait([this, core = core_.shared_from_this()](boost::system::error_code ec) {
     if (ec || state_ != State::connecting) return;
     failed("no answer within the timeout");
     drop();
@@ -313,7 +321,7 @@ void Connection::send(const std::shared_ptr<Request>& request) {
 
 void Connection::on_reply(redisAsyncContext*, void* raw, void* self_ptr) {
   auto* self = static_cast<Connection*>(self_ptr);
-  if (self->inflight_.empty()) return;
+  if (self->inflight_.empty() || self->abandoned_) return;
   auto request = std::move(self->inflight_.front());
   self->inflight_.pop_front();
   request->sent_on = nullptr;
@@ -339,9 +347,10 @@ void Connection::drop() {
 
 void Connection::context_gone() {
   context_ = nullptr;
+  if (abandoned_) return;
   if (state_ != State::closed) state_ = State::closing;
   // Not from inside hiredis: it is still unwinding the context.
-  boost::asio::post(core_.io(), [this] { lost(); });
+  boost::asio::post(core_.executor(), [this, core = core_.shared_from_this()] { lost(); });
 }
 
 void Connection::lost() {
@@ -382,6 +391,7 @@ std::deque<std::shared_ptr<Request>> Connection::take_pending() {
 }
 
 void Connection::failed(std::string why) {
+  if (abandoned_) return;
   core_.note_error(*this, why);
 }
 
@@ -393,7 +403,7 @@ void Connection::schedule_reconnect() {
       base * 4 / 5 + static_cast<long>(jitter() % static_cast<unsigned>(base * 2 / 5 + 1)));
   backoff_ = std::min(backoff_ * 2, max_backoff);
   timer_.expires_after(delay);
-  timer_.async_wait([this](boost::system::error_code ec) {
+  timer_.async_wait([this, core = core_.shared_from_this()](boost::system::error_code ec) {
     if (!ec && state_ == State::idle) start();
   });
 }

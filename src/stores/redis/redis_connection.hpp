@@ -1,4 +1,4 @@
-// Internal: one hiredis async connection to one Redis node, on the engine's io_context.
+// Internal: one hiredis async connection to one Redis node, on the Core's executor.
 //
 // hiredis owns the socket; an Asio stream_descriptor on the same fd only waits for readiness
 // (hiredis's addRead/delRead/addWrite/delWrite hooks) and is released, never closed, when
@@ -85,6 +85,7 @@ class Connection {
   bool connected_ = false;   // TCP connect finished
   bool was_ready_ = false;   // has been ready before (a reconnect counts)
   bool counted_up_ = false;  // counted in the engine's ready connections
+  bool abandoned_ = false;   // being destroyed without a shutdown: reports go nowhere
   std::deque<std::shared_ptr<Request>> pending_;
   std::deque<std::shared_ptr<Request>> inflight_;
   std::vector<const char*> argv_;

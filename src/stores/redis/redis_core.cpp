@@ -1,6 +1,7 @@
 #include "stores/redis/redis_core.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <algorithm>
 
@@ -47,18 +48,26 @@ class Core::HeldSubmissions {
   bool outer_held_;
 };
 
-Core::Core(RedisUrl url, std::chrono::milliseconds timeout)
+Core::Core(RedisUrl url, std::chrono::milliseconds timeout, boost::asio::any_io_executor attached)
     : work_(io_.get_executor()),
+      attached_(static_cast<bool>(attached)),
+      executor_(attached_ ? boost::asio::any_io_executor(boost::asio::make_strand(attached))
+                          : boost::asio::any_io_executor(io_.get_executor())),
       url_(std::move(url)),
       timeout_(timeout),
       slots_(cluster() ? slot_count : 0, nullptr),
-      refresh_timer_(io_),
-      deadline_timer_(io_) {}
+      refresh_timer_(executor_),
+      deadline_timer_(executor_) {
+  if (attached_) work_.reset();  // io() stays idle: nothing runs it
+}
 
-Core::~Core() = default;
+// The connections first, while everything they might touch is still whole.
+Core::~Core() {
+  nodes_.clear();
+}
 
 void Core::start() {
-  boost::asio::post(io_, [this] {
+  boost::asio::post(executor_, [this, self = shared_from_this()] {
     if (!cluster()) {
       single_ = &node(url_.endpoints.front());
       return;
@@ -69,7 +78,7 @@ void Core::start() {
 }
 
 void Core::stop() {
-  boost::asio::post(io_, [this] { shutdown(); });
+  boost::asio::post(executor_, [this, self = shared_from_this()] { shutdown(); });
 }
 
 void Core::shutdown() {
@@ -97,7 +106,7 @@ void Core::submit(std::shared_ptr<Request> request) {
     }
     drain_posted_ = true;
   }
-  boost::asio::post(io_, [this] { drain(); });
+  boost::asio::post(executor_, [this, self = shared_from_this()] { drain(); });
 }
 
 void Core::wake_for_submissions() {
@@ -106,7 +115,7 @@ void Core::wake_for_submissions() {
     if (drain_posted_ || submitted_.empty()) return;
     drain_posted_ = true;
   }
-  boost::asio::post(io_, [this] { drain(); });
+  boost::asio::post(executor_, [this, self = shared_from_this()] { drain(); });
 }
 
 void Core::drain() {
@@ -120,7 +129,7 @@ void Core::drain() {
 }
 
 void Core::cancel(std::shared_ptr<Request> request) {
-  boost::asio::post(io_, [this, request = std::move(request)] {
+  boost::asio::post(executor_, [this, self = shared_from_this(), request = std::move(request)] {
     // Still unsent: it never reaches Redis. Sent: its real outcome follows.
     if (request->state == Request::State::queued)
       finish(request, make_error_code(StoreErrc::cancelled));
@@ -184,7 +193,7 @@ void Core::watch_deadlines() {
   deadline_armed_ = true;
   armed_for_ = when;
   deadline_timer_.expires_at(when);
-  deadline_timer_.async_wait([this](boost::system::error_code ec) {
+  deadline_timer_.async_wait([this, self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;  // re-armed earlier, or shut down
     deadline_armed_ = false;
     expire_overdue();
@@ -220,7 +229,7 @@ void Core::finish(const std::shared_ptr<Request>& request, StoreResult<Reply> re
   if (completions_posted_) return;
   completions_posted_ = true;
   // From the io thread itself: no wake-up, it runs after what this turn is handling.
-  boost::asio::post(io_, [this] { flush_completions(); });
+  boost::asio::post(executor_, [this, self = shared_from_this()] { flush_completions(); });
 }
 
 // One post per caller executor for every outcome of this loop turn. The batch keeps the Core
@@ -262,8 +271,8 @@ void Core::route(std::shared_ptr<Request> request) {
 }
 
 void Core::retry_later(std::shared_ptr<Request> request) {
-  auto& timer = request->retry_timer.emplace(io_, retry_delay);
-  timer.async_wait([this, request](boost::system::error_code ec) {
+  auto& timer = request->retry_timer.emplace(executor_, retry_delay);
+  timer.async_wait([this, self = shared_from_this(), request](boost::system::error_code ec) {
     if (!ec) route(request);
   });
 }
@@ -346,7 +355,7 @@ void Core::refresh_slots() {
     if (!refresh_armed_) {
       refresh_armed_ = true;
       refresh_timer_.expires_at(last_refresh_ + refresh_interval);
-      refresh_timer_.async_wait([this](boost::system::error_code ec) {
+      refresh_timer_.async_wait([this, self = shared_from_this()](boost::system::error_code ec) {
         refresh_armed_ = false;
         if (!ec) refresh_slots();
       });

@@ -1,5 +1,10 @@
-// Internal: the engine's state on its own io thread — the connections (one, or one per cluster
-// master), the slot table, routing, deadlines, retries and redirections.
+// Internal: the engine's state — the connections (one, or one per cluster master), the slot
+// table, routing, deadlines, retries and redirections — on the engine's own io thread, or on a
+// strand of the caller's executor ("attached": the gateway's io threads drive hiredis
+// themselves, so a command costs no hop to another thread and back).
+//
+// Every handler the Core queues holds the Core: it is destroyed only once none is pending, or
+// when its executor's context is destroyed with the handlers (then nothing calls back into it).
 //
 // Routing: without a cluster every command goes to the one connection. In a cluster, to the
 // master of its slot (CLUSTER SLOTS, refreshed after MOVED, READONLY and connection losses);
@@ -19,6 +24,7 @@
 #include "stores/redis/redis_request.hpp"
 #include "stores/redis/redis_url.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,12 +42,16 @@ namespace gatehouse::redis {
 
 class Core : public std::enable_shared_from_this<Core> {
  public:
-  Core(RedisUrl url, std::chrono::milliseconds timeout);
+  // `attached`: run on a strand of it; empty: on io(), which the engine's thread runs.
+  Core(RedisUrl url, std::chrono::milliseconds timeout, boost::asio::any_io_executor attached = {});
   ~Core();
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
 
   boost::asio::io_context& io() { return io_; }
+  // Where everything of the Core runs: io()'s executor, or the strand on the attached one.
+  const boost::asio::any_io_executor& executor() const { return executor_; }
+  bool attached() const { return attached_; }
   const RedisUrl& url() const { return url_; }
   std::chrono::milliseconds timeout() const { return timeout_; }
   bool cluster() const { return url_.scheme == Scheme::cluster; }
@@ -49,6 +59,9 @@ class Core : public std::enable_shared_from_this<Core> {
   // Any thread.
   void start();  // connects to the server, or to the seeds and discovers the masters
   void stop();   // closes every connection; the io thread's run() returns
+  // Attached, once the executor's context has stopped (nothing runs the Core): stop() on this
+  // thread, so the connections close now rather than when the context is destroyed.
+  void stop_here() { shutdown(); }
   void submit(std::shared_ptr<Request> request);
   void cancel(std::shared_ptr<Request> request);
   RedisStoreStatistics statistics() const;
@@ -88,6 +101,8 @@ class Core : public std::enable_shared_from_this<Core> {
 
   boost::asio::io_context io_;  // first: destroyed last
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  bool attached_;
+  boost::asio::any_io_executor executor_;
   RedisUrl url_;
   std::chrono::milliseconds timeout_;
   std::map<std::string, std::unique_ptr<Connection>> nodes_;  // by "host:port"

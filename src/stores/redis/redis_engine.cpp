@@ -2,6 +2,8 @@
 
 #include "stores/redis/redis_layout.hpp"
 
+#include <boost/asio/io_context.hpp>
+
 #include <future>
 
 namespace gatehouse {
@@ -20,15 +22,23 @@ std::string endpoints_of(const redis::RedisUrl& url) {
 }  // namespace
 
 RedisSessionEngine::RedisSessionEngine(redis::RedisUrl url, std::string prefix,
-                                       std::chrono::milliseconds timeout)
-    : core_(std::make_shared<redis::Core>(std::move(url), timeout)),
-      prefix_(std::move(prefix)),
-      timeout_(timeout) {
+                                       std::chrono::milliseconds timeout,
+                                       boost::asio::any_io_executor attached)
+    : prefix_(std::move(prefix)), timeout_(timeout) {
+  if (attached) {
+    // The probe has a thread of its own: `attached` may only start running after this returns.
+    RedisSessionEngine probe(url, prefix_, timeout);
+    attached_ = attached;
+    core_ = std::make_shared<redis::Core>(std::move(url), timeout, std::move(attached));
+    core_->start();
+    return;
+  }
+  core_ = std::make_shared<redis::Core>(std::move(url), timeout);
   // The thread keeps the Core alive until its run() returns, whoever lets the engine go.
   thread_ = std::thread([core = core_] { core->io().run(); });
   core_->start();
   try {
-    wait_until_reachable();
+    wait_until_reachable(*core_, timeout_);
   } catch (...) {
     stop();
     throw;
@@ -40,6 +50,15 @@ RedisSessionEngine::~RedisSessionEngine() {
 }
 
 void RedisSessionEngine::stop() {
+  if (core_->attached()) {
+    // Stopped (the gateway's io threads have returned): nothing runs the Core any more.
+    const auto* io = attached_.target<boost::asio::io_context::executor_type>();
+    if (io && io->context().stopped())
+      core_->stop_here();
+    else
+      core_->stop();  // on its strand; the Core goes once its last handler has run
+    return;
+  }
   if (!thread_.joinable()) return;
   core_->stop();
   // Never join from the engine's own thread (its last owner let go there): it ends by itself.
@@ -51,18 +70,19 @@ void RedisSessionEngine::stop() {
 
 // One PING (in a cluster: after the slot table arrived, to the master of slot 0), so a wrong
 // address or password fails at start-up with a message instead of at the first request.
-void RedisSessionEngine::wait_until_reachable() {
+void RedisSessionEngine::wait_until_reachable(redis::Core& core,
+                                              std::chrono::milliseconds timeout) {
   std::promise<StoreResult<redis::Reply>> promise;
   auto outcome = promise.get_future();
   auto ping = std::make_shared<redis::InternalRequest>(
       redis::Command{.args = {"PING"}, .idempotent = true},
-      std::chrono::steady_clock::now() + timeout_,
+      std::chrono::steady_clock::now() + timeout,
       [&promise](StoreResult<redis::Reply> r) { promise.set_value(std::move(r)); });
-  core_->submit(ping);
+  core.submit(ping);
   auto result = outcome.get();
-  const auto where = "Redis at " + endpoints_of(core_->url());
+  const auto where = "Redis at " + endpoints_of(core.url());
   if (!result) {
-    auto why = core_->last_error();
+    auto why = core.last_error();
     refuse(StoreErrc::unavailable,
            where + " is unavailable" + (why.empty() ? std::string() : " (" + why + ")"));
   }
@@ -92,7 +112,7 @@ std::shared_ptr<RedisSessionEngine> open_redis_session_engine(RedisStoreOptions 
   if (options.timeout <= std::chrono::milliseconds::zero())
     refuse(StoreErrc::invalid_argument, "session.redis_timeout must be larger than zero");
   return std::make_shared<RedisSessionEngine>(std::move(*parsed.url), std::move(options.prefix),
-                                              options.timeout);
+                                              options.timeout, std::move(options.executor));
 }
 
 }  // namespace gatehouse

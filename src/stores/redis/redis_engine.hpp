@@ -1,6 +1,7 @@
 // Internal: the engine behind every RedisUserSessionStore partition of one URL and prefix. It
-// owns the io thread (the Core's io_context runs there) and turns a Command into an awaitable
-// whose outcome resumes the caller on its own executor.
+// owns the io thread (the Core's io_context runs there), or runs the Core on a strand of an
+// executor it is given (attached), and turns a Command into an awaitable whose outcome resumes
+// the caller on its own executor.
 #pragma once
 
 #include <gatehouse/stores/redis_user_session_store.hpp>
@@ -20,8 +21,11 @@ namespace gatehouse {
 
 class RedisSessionEngine : public std::enable_shared_from_this<RedisSessionEngine> {
  public:
-  // Starts the io thread and connects; open() waits for the server. Throws StoreOpenError.
-  RedisSessionEngine(redis::RedisUrl url, std::string prefix, std::chrono::milliseconds timeout);
+  // Starts the io thread (none when `attached`) and connects, after checking that the server
+  // answers (attached: through a probe engine of its own, since the attached executor may not be
+  // running yet). Throws StoreOpenError.
+  RedisSessionEngine(redis::RedisUrl url, std::string prefix, std::chrono::milliseconds timeout,
+                     boost::asio::any_io_executor attached = {});
   ~RedisSessionEngine();
   RedisSessionEngine(const RedisSessionEngine&) = delete;
   RedisSessionEngine& operator=(const RedisSessionEngine&) = delete;
@@ -42,10 +46,11 @@ class RedisSessionEngine : public std::enable_shared_from_this<RedisSessionEngin
     void operator()(boost::asio::cancellation_type type) const;
   };
 
-  void wait_until_reachable();
+  static void wait_until_reachable(redis::Core& core, std::chrono::milliseconds timeout);
   void stop();
 
   std::shared_ptr<redis::Core> core_;
+  boost::asio::any_io_executor attached_;  // empty: the engine's own thread_
   std::thread thread_;
   std::string prefix_;
   std::chrono::milliseconds timeout_;

@@ -36,8 +36,11 @@ redis::Command script_call(const redis::Script& script, const std::string& base,
 
 RedisUserSessionStore::RedisUserSessionStore(const UserSessionStoreContext& context,
                                              RedisStoreOptions options)
-    : RedisUserSessionStore(open_redis_session_engine(std::move(options)), context.partition,
-                            context.clock) {}
+    : RedisUserSessionStore(open_redis_session_engine([&] {
+                              if (!options.executor) options.executor = context.executor;
+                              return std::move(options);
+                            }()),
+                            context.partition, context.clock) {}
 
 RedisUserSessionStore::RedisUserSessionStore(std::shared_ptr<RedisSessionEngine> engine,
                                              std::string partition, Clock clock)

@@ -16,11 +16,10 @@ namespace {
 using namespace std::chrono_literals;
 using redis::Reply;
 
-INSTANTIATE_TYPED_TEST_SUITE_P(RedisCluster, UserSessionStoreConformance,
-                               ::testing::Types<RedisClusterTraits>);
+using ClusterEngines = ::testing::Types<RedisClusterTraits, RedisClusterAttachedTraits>;
+INSTANTIATE_TYPED_TEST_SUITE_P(RedisCluster, UserSessionStoreConformance, ClusterEngines);
 // Partitions of one engine land on different masters: the views route by slot.
-INSTANTIATE_TYPED_TEST_SUITE_P(RedisCluster, UserSessionStorePartitionsConformance,
-                               ::testing::Types<RedisClusterTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(RedisCluster, UserSessionStorePartitionsConformance, ClusterEngines);
 
 class RedisClusterStore : public ::testing::Test {
  protected:

@@ -17,11 +17,10 @@ namespace {
 using namespace std::chrono_literals;
 using redis::Reply;
 
-INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStoreConformance, ::testing::Types<RedisTraits>);
-INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStoreListingConformance,
-                               ::testing::Types<RedisTraits>);
-INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStorePartitionsConformance,
-                               ::testing::Types<RedisTraits>);
+using RedisEngines = ::testing::Types<RedisTraits, RedisAttachedTraits>;
+INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStoreConformance, RedisEngines);
+INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStoreListingConformance, RedisEngines);
+INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStorePartitionsConformance, RedisEngines);
 
 class RedisStore : public ::testing::Test {
  protected:
@@ -292,6 +291,54 @@ TEST_F(RedisStore, OperationsResumeOnTheCallersExecutor) {
         std::this_thread::get_id() == caller && io_.get_executor().running_in_this_thread();
   }());
   EXPECT_TRUE(resumed_here) << "not on the engine's io thread";
+}
+
+// Attached to the caller's own io_context (one thread, as a gateway with threads = 1): the
+// engine's I/O and the caller share the thread, and once that context has stopped the engine
+// closes its connection on the thread that lets it go.
+TEST_F(RedisStore, AnEngineAttachedToTheCallersContextServesItOnItsOwnThread) {
+  auto opts = options();
+  opts.executor = io_.get_executor();
+  auto store =
+      std::make_shared<RedisUserSessionStore>(UserSessionStoreContext{"app", clock_.clock()}, opts);
+  const auto caller = std::this_thread::get_id();
+  constexpr int lanes = 16, rounds = 20;
+  std::atomic<int> answered{0}, elsewhere{0};
+  int lanes_left = lanes;
+  for (int c = 0; c < lanes; ++c)
+    boost::asio::co_spawn(
+        io_,
+        [&, c]() -> boost::asio::awaitable<void> {
+          for (int r = 0; r < rounds; ++r) {
+            const auto key = "c" + std::to_string(c) + "r" + std::to_string(r);
+            auto created = co_await store->create_user_session(
+                make_session(key, "a", std::nullopt, clock_.now()));
+            auto got = co_await store->get_user_session(key);
+            if (std::this_thread::get_id() != caller) ++elsewhere;
+            if (created && got && *got && (*got)->key == key) ++answered;
+          }
+          if (--lanes_left == 0) io_.stop();  // the connection keeps the context busy
+        },
+        boost::asio::detached);
+  io_.run();
+  EXPECT_EQ(answered, lanes * rounds);
+  EXPECT_EQ(elsewhere, 0);
+  EXPECT_EQ(store->statistics().connections_ready, 1u);
+  EXPECT_EQ(keys().count("s:c0r0"), 1u) << "written to the server";
+  store.reset();  // io_ has stopped: the engine shuts down here, not when io_ is destroyed
+}
+
+// The attached engine's executor never runs again and is destroyed with the Core's handlers
+// (a gateway that failed to start after opening its store): nothing leaks, nothing calls back.
+TEST_F(RedisStore, AnAttachedEngineWhoseContextNeverRunsGoesWithIt) {
+  auto io = std::make_unique<boost::asio::io_context>();
+  auto opts = options();
+  opts.executor = io->get_executor();
+  auto store =
+      std::make_shared<RedisUserSessionStore>(UserSessionStoreContext{"app", clock_.clock()}, opts);
+  io->poll();  // starts connecting, as a gateway's first turns would
+  store.reset();
+  io.reset();
 }
 
 // kill -9 in the middle of a burst of writes (appendfsync always): every acknowledged create is

@@ -12,6 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -92,5 +95,38 @@ struct RedisClusterTraits : RedisTraitsBase {
     return std::shared_ptr<RedisCluster>(&cluster(), [](RedisCluster* c) { c->start_all(); });
   }
 };
+
+// Base's stores with their engines attached (UserSessionStoreContext::executor) to an io_context
+// two threads run, as a gateway's io threads do: the Core on a strand there, the suites' callers
+// on their own context.
+template <class Base>
+struct Attached : Base {
+  Attached() {
+    for (int n = 0; n < 2; ++n) threads_.emplace_back([this] { io_.run(); });
+  }
+  ~Attached() {
+    // The fixture's stores are gone: their engines have posted their shutdown.
+    guard_.reset();
+    io_.stop();
+    for (auto& t : threads_) t.join();
+  }
+  Attached(const Attached&) = delete;
+  Attached& operator=(const Attached&) = delete;
+
+  std::shared_ptr<UserSessionStore> open(const UserSessionStoreContext& context) {
+    auto attached = context;
+    attached.executor = io_.get_executor();
+    return Base::open(attached);
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
+      io_.get_executor()};
+  std::vector<std::thread> threads_;
+};
+
+using RedisAttachedTraits = Attached<RedisTraits>;
+using RedisClusterAttachedTraits = Attached<RedisClusterTraits>;
 
 }  // namespace gatehouse::testing
