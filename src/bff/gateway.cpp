@@ -337,6 +337,7 @@ Gateway::Gateway(config::Config config, BffBuilder builder)
   }
   // The audit log first: every later part may publish session events.
   i.events->set_partition(c.session.partition);
+  i.events->set_clock(i.services.context.clock);
   i.events->subscribe(std::make_shared<metrics::SessionMetrics>());
   metrics::register_process_metrics(metrics::default_registry());
   PublicRoutes routes{.bff_base_path = c.bff.base_path,

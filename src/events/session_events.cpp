@@ -62,7 +62,7 @@ std::string clean_user_agent(std::string_view raw) {
 SessionEvent SessionEvents::make(EventKind kind, const RequestOrigin* origin) const {
   SessionEvent event;
   event.kind = kind;
-  event.time = system_now();
+  event.time = clock_();
   event.partition = partition_;
   if (origin) {
     event.client_address = origin->client_address;

@@ -70,7 +70,9 @@ class SessionEvents {
   // The partition every event of this gateway belongs to; set once, before serving.
   void set_partition(std::string partition) { partition_ = std::move(partition); }
   const std::string& partition() const { return partition_; }
-  // An event of `kind` stamped with the partition and the current time.
+  // The events' "now": the gateway's clock (BffBuilder::clock), like every expiry decision.
+  void set_clock(Clock clock) { clock_ = clock ? std::move(clock) : system_clock(); }
+  // An event of `kind` stamped with the partition and the clock's time.
   SessionEvent make(EventKind kind, const RequestOrigin* origin = nullptr) const;
 
   void subscribe(std::shared_ptr<SessionEventSink> sink) { sinks_.push_back(std::move(sink)); }
@@ -82,6 +84,7 @@ class SessionEvents {
  private:
   std::vector<std::shared_ptr<SessionEventSink>> sinks_;
   std::string partition_;
+  Clock clock_ = system_clock();
 };
 
 }  // namespace gatehouse::events

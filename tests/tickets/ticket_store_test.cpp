@@ -280,6 +280,7 @@ class RecordingSink final : public events::SessionEventSink {
 TEST_F(TicketStoreTest, ASessionFoundExpiredIsPublishedOnceWithItsPublicIdAndNoSecret) {
   auto fan = std::make_shared<events::SessionEvents>();
   fan->set_partition("app");
+  fan->set_clock(clock_.clock());
   auto sink = std::make_shared<RecordingSink>();
   fan->subscribe(sink);
   TicketStore audited{store_,
@@ -298,6 +299,7 @@ TEST_F(TicketStoreTest, ASessionFoundExpiredIsPublishedOnceWithItsPublicIdAndNoS
   ASSERT_EQ(sink->seen.size(), 1u);
   const auto& e = sink->seen[0];
   EXPECT_EQ(e.kind, events::EventKind::session_ended);
+  EXPECT_EQ(e.time, clock_.now()) << "stamped by the gateway's clock, not the system's";
   EXPECT_EQ(e.reason, events::EndReason::expired);
   EXPECT_EQ(e.actor, events::Actor::gateway);
   EXPECT_EQ(e.partition, "app");
