@@ -12,6 +12,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -19,6 +20,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
+#include <array>
+#include <string>
 
 namespace gatehouse::http::detail {
 namespace {
@@ -43,18 +46,61 @@ void observe(const ServerOptions& options, const Request* request, int status,
         .request = request, .status = status, .duration = SteadyClock::now() - started});
 }
 
-template <class Message, class Stream>
-asio::awaitable<bool> write_message(Stream& stream, Message& m) {
-  auto [ec, n] = co_await bhttp::async_write(stream, m, kAwait);
+// The head exactly as Beast's serializer writes it (status line, then each field as stored, then
+// the blank line), but in one buffer: Beast hands writev a buffer per header line and several
+// per status line, and walking those sequences was ~8 % of the gateway's CPU on the static path.
+template <class Body>
+void render_head(const bhttp::response<Body>& m, std::string& out) {
+  const unsigned version = m.version(), code = m.result_int();
+  const char line[13] = {'H',
+                         'T',
+                         'T',
+                         'P',
+                         '/',
+                         static_cast<char>('0' + version / 10 % 10),
+                         '.',
+                         static_cast<char>('0' + version % 10),
+                         ' ',
+                         static_cast<char>('0' + code / 100 % 10),
+                         static_cast<char>('0' + code / 10 % 10),
+                         static_cast<char>('0' + code % 10),
+                         ' '};
+  out.assign(line, sizeof line);
+  auto reason = m.reason();
+  if (reason.empty()) reason = bhttp::obsolete_reason(static_cast<bhttp::status>(code));
+  out.append(reason.data(), reason.size()).append("\r\n");
+  for (const auto& field : m) {
+    const auto name = field.name_string(), value = field.value();
+    out.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+}
+
+template <class Body, class Stream>
+asio::awaitable<bool> write_in_two(Stream& stream, const bhttp::response<Body>& m,
+                                   asio::const_buffer body) {
+  std::string head;
+  head.reserve(512);
+  render_head(m, head);
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), body};
+  auto [ec, n] = co_await asio::async_write(stream, buffers, kAwait);
   co_return !ec;
 }
 
 template <class Stream>
 asio::awaitable<bool> write(Stream& stream, PreparedResponse& res) {
-  if (auto* s = std::get_if<0>(&res)) co_return co_await write_message(stream, *s);
-  if (auto* e = std::get_if<1>(&res)) co_return co_await write_message(stream, *e);
-  if (auto* f = std::get_if<2>(&res)) co_return co_await write_message(stream, *f);
-  co_return co_await write_message(stream, std::get<3>(res));
+  if (auto* s = std::get_if<0>(&res))
+    co_return co_await write_in_two(stream, *s, asio::buffer(s->body()));
+  if (auto* e = std::get_if<1>(&res)) co_return co_await write_in_two(stream, *e, {});
+  if (auto* f = std::get_if<2>(&res)) {
+    auto [ec, n] = co_await bhttp::async_write(stream, *f, kAwait);  // the file in chunks
+    co_return !ec;
+  }
+  auto& shared = std::get<3>(res);
+  const auto& body = shared.body();
+  co_return co_await write_in_two(stream, shared,
+                                  body ? asio::buffer(*body) : asio::const_buffer{});
 }
 
 asio::awaitable<Response> call_handler(const Handler& handler, Request& request) {
@@ -207,7 +253,7 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
       if (parser.get().version() == 11 &&
           iequals(parser.get()[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
-        if (!co_await write_message(stream, go_on)) co_return;
+        if (!co_await write_in_two(stream, go_on, {})) co_return;
       }
       tcp_layer.expires_after(options.read_timeout);
       auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
