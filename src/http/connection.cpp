@@ -46,37 +46,6 @@ void observe(const ServerOptions& options, const Request* request, int status,
         .request = request, .status = status, .duration = SteadyClock::now() - started});
 }
 
-// The head exactly as Beast's serializer writes it (status line, then each field as stored, then
-// the blank line), but in one buffer: Beast hands writev a buffer per header line and several
-// per status line, and walking those sequences was ~8 % of the gateway's CPU on the static path.
-template <class Body>
-void render_head(const bhttp::response<Body>& m, std::string& out) {
-  const unsigned version = m.version(), code = m.result_int();
-  const char line[13] = {'H',
-                         'T',
-                         'T',
-                         'P',
-                         '/',
-                         static_cast<char>('0' + version / 10 % 10),
-                         '.',
-                         static_cast<char>('0' + version % 10),
-                         ' ',
-                         static_cast<char>('0' + code / 100 % 10),
-                         static_cast<char>('0' + code / 10 % 10),
-                         static_cast<char>('0' + code % 10),
-                         ' '};
-  out.assign(line, sizeof line);
-  auto reason = m.reason();
-  if (reason.empty()) reason = bhttp::obsolete_reason(static_cast<bhttp::status>(code));
-  out.append(reason.data(), reason.size()).append("\r\n");
-  for (const auto& field : m) {
-    const auto name = field.name_string(), value = field.value();
-    out.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
-    out.append("\r\n");
-  }
-  out.append("\r\n");
-}
-
 template <class Body, class Stream>
 asio::awaitable<bool> write_in_two(Stream& stream, const bhttp::response<Body>& m,
                                    asio::const_buffer body) {
