@@ -46,11 +46,10 @@ void observe(const ServerOptions& options, const Request* request, int status,
         .request = request, .status = status, .duration = SteadyClock::now() - started});
 }
 
+// `head`: the connection's buffer for the rendered head (its capacity stays for the next one).
 template <class Body, class Stream>
 asio::awaitable<bool> write_in_two(Stream& stream, const bhttp::response<Body>& m,
-                                   asio::const_buffer body) {
-  std::string head;
-  head.reserve(512);
+                                   asio::const_buffer body, std::string& head) {
   render_head(m, head);
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), body};
   auto [ec, n] = co_await asio::async_write(stream, buffers, kAwait);
@@ -58,18 +57,18 @@ asio::awaitable<bool> write_in_two(Stream& stream, const bhttp::response<Body>& 
 }
 
 template <class Stream>
-asio::awaitable<bool> write(Stream& stream, PreparedResponse& res) {
+asio::awaitable<bool> write(Stream& stream, PreparedResponse& res, std::string& head) {
   if (auto* s = std::get_if<0>(&res))
-    co_return co_await write_in_two(stream, *s, asio::buffer(s->body()));
-  if (auto* e = std::get_if<1>(&res)) co_return co_await write_in_two(stream, *e, {});
+    co_return co_await write_in_two(stream, *s, asio::buffer(s->body()), head);
+  if (auto* e = std::get_if<1>(&res)) co_return co_await write_in_two(stream, *e, {}, head);
   if (auto* f = std::get_if<2>(&res)) {
     auto [ec, n] = co_await bhttp::async_write(stream, *f, kAwait);  // the file in chunks
     co_return !ec;
   }
   auto& shared = std::get<3>(res);
   const auto& body = shared.body();
-  co_return co_await write_in_two(stream, shared,
-                                  body ? asio::buffer(*body) : asio::const_buffer{});
+  co_return co_await write_in_two(stream, shared, body ? asio::buffer(*body) : asio::const_buffer{},
+                                  head);
 }
 
 asio::awaitable<Response> call_handler(const Handler& handler, Request& request) {
@@ -129,7 +128,8 @@ asio::awaitable<void> refuse(Stream& stream, beast::flat_buffer& buffer,
   auto res = prepare_error(error.status, std::move(error.reason));
   if (request) std::visit([request](auto& m) { m.set("X-Request-Id", request->request_id); }, res);
   beast::get_lowest_layer(stream).expires_after(options.write_timeout);
-  const bool written = co_await write(stream, res);
+  std::string head;
+  const bool written = co_await write(stream, res, head);
   observe(options, request, written ? status : 0, started);
   if (!written) co_return;
   boost::system::error_code ignored;
@@ -177,6 +177,7 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
   const auto& options = s.options;
   auto& tcp_layer = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer(options.max_header_bytes + kReadChunk);
+  std::string head;  // every response's rendered head, one allocation for the connection
   // Heads are parsed against the larger limit; the one that applies is set once routed.
   const ParseLimits limits{
       options.max_header_bytes,
@@ -222,7 +223,7 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
       if (parser.get().version() == 11 &&
           iequals(parser.get()[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
-        if (!co_await write_in_two(stream, go_on, {})) co_return;
+        if (!co_await write_in_two(stream, go_on, {}, head)) co_return;
       }
       tcp_layer.expires_after(options.read_timeout);
       auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
@@ -245,7 +246,7 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
                               .request_id = request.request_id};
     auto prepared = prepare_response(std::move(response), ctx);
     tcp_layer.expires_after(options.write_timeout);
-    const bool written = co_await write(stream, prepared);
+    const bool written = co_await write(stream, prepared, head);
     observe(options, &request, written ? status : 0, started);
     if (!written || !ctx.keep_alive) co_return;
   }

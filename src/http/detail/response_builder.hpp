@@ -66,20 +66,12 @@ struct ResponseContext {
 template <class Body>
 inline void render_head(const bhttp::response<Body>& m, std::string& out) {
   const unsigned version = m.version(), code = m.result_int();
-  const char line[13] = {'H',
-                         'T',
-                         'T',
-                         'P',
-                         '/',
-                         static_cast<char>('0' + version / 10 % 10),
-                         '.',
-                         static_cast<char>('0' + version % 10),
-                         ' ',
-                         static_cast<char>('0' + code / 100 % 10),
-                         static_cast<char>('0' + code / 10 % 10),
-                         static_cast<char>('0' + code % 10),
-                         ' '};
-  out.assign(line, sizeof line);
+  out.assign("HTTP/1.1 200 ");
+  out[5] = static_cast<char>('0' + version / 10 % 10);
+  out[7] = static_cast<char>('0' + version % 10);
+  out[9] = static_cast<char>('0' + code / 100 % 10);
+  out[10] = static_cast<char>('0' + code / 10 % 10);
+  out[11] = static_cast<char>('0' + code % 10);
   auto reason = m.reason();
   if (reason.empty()) reason = bhttp::obsolete_reason(static_cast<bhttp::status>(code));
   out.append(reason.data(), reason.size()).append("\r\n");

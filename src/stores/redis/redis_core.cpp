@@ -50,15 +50,14 @@ class Core::HeldSubmissions {
 
 Core::Core(RedisUrl url, std::chrono::milliseconds timeout, boost::asio::any_io_executor attached)
     : work_(io_.get_executor()),
-      attached_(static_cast<bool>(attached)),
-      executor_(attached_ ? boost::asio::any_io_executor(boost::asio::make_strand(attached))
-                          : boost::asio::any_io_executor(io_.get_executor())),
+      executor_(attached ? boost::asio::any_io_executor(boost::asio::make_strand(attached))
+                         : boost::asio::any_io_executor(io_.get_executor())),
       url_(std::move(url)),
       timeout_(timeout),
       slots_(cluster() ? slot_count : 0, nullptr),
       refresh_timer_(executor_),
       deadline_timer_(executor_) {
-  if (attached_) work_.reset();  // io() stays idle: nothing runs it
+  if (attached) work_.reset();  // io() stays idle: nothing runs it
 }
 
 // The connections first, while everything they might touch is still whole.

@@ -51,7 +51,6 @@ class Core : public std::enable_shared_from_this<Core> {
   boost::asio::io_context& io() { return io_; }
   // Where everything of the Core runs: io()'s executor, or the strand on the attached one.
   const boost::asio::any_io_executor& executor() const { return executor_; }
-  bool attached() const { return attached_; }
   const RedisUrl& url() const { return url_; }
   std::chrono::milliseconds timeout() const { return timeout_; }
   bool cluster() const { return url_.scheme == Scheme::cluster; }
@@ -101,7 +100,6 @@ class Core : public std::enable_shared_from_this<Core> {
 
   boost::asio::io_context io_;  // first: destroyed last
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  bool attached_;
   boost::asio::any_io_executor executor_;
   RedisUrl url_;
   std::chrono::milliseconds timeout_;

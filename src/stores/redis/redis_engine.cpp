@@ -50,7 +50,7 @@ RedisSessionEngine::~RedisSessionEngine() {
 }
 
 void RedisSessionEngine::stop() {
-  if (core_->attached()) {
+  if (attached_) {
     // Stopped (the gateway's io threads have returned): nothing runs the Core any more.
     const auto* io = attached_.target<boost::asio::io_context::executor_type>();
     if (io && io->context().stopped())
