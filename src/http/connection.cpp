@@ -244,9 +244,17 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
                               .head = request.method == "HEAD",
                               .keep_alive = request.keep_alive && !s.stopping,
                               .request_id = request.request_id};
-    auto prepared = prepare_response(std::move(response), ctx);
     tcp_layer.expires_after(options.write_timeout);
-    const bool written = co_await write(stream, prepared, head);
+    bool written = false;
+    if (render_response_head(response, ctx, head)) {  // the common answer: no Beast message
+      const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                                      response_body(response, ctx)};
+      auto [ec, n] = co_await asio::async_write(stream, buffers, kAwait);
+      written = !ec;
+    } else {
+      auto prepared = prepare_response(std::move(response), ctx);
+      written = co_await write(stream, prepared, head);
+    }
     observe(options, &request, written ? status : 0, started);
     if (!written || !ctx.keep_alive) co_return;
   }

@@ -6,8 +6,11 @@
 
 #include <boost/beast/http/write.hpp>
 
+#include <memory>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace gatehouse::http::detail {
 namespace {
@@ -62,6 +65,93 @@ TEST(ResponseHead, AnExplicitReasonAndTheRefusalAnswer) {
 
   auto refused = prepare_error(400, "bad request line");
   std::visit([](const auto& r) { EXPECT_EQ(ours(r), beast_head(r)); }, refused);
+}
+
+// The Date line's value, which may tick between two renders.
+std::string without_date(std::string head) {
+  const auto at = head.find("\r\nDate: ");
+  if (at == std::string::npos) return head;
+  const auto end = head.find("\r\n", at + 2);
+  return head.replace(at + 8, end - (at + 8), "<date>");
+}
+
+// render_response_head (no Beast message) against the Beast path it replaces, over what
+// handlers return: every status kind, both versions, HEAD, keep-alive and close, request ids,
+// shared bodies, and the headers the server owns or replaces, in any case and repeated.
+TEST(ResponseHead, TheDirectRenderingIsWhatTheBeastPathWrites) {
+  std::vector<Response> answers;
+  answers.push_back(json(200, R"({"sub":"alice"})"));
+  answers.push_back(text(404, "not found\n"));
+  answers.push_back(text(200, ""));
+  answers.push_back(redirect(302, "/somewhere?a=b"));
+  for (int status : {100, 103, 204, 205, 299, 304, 400, 418, 451, 503, 599}) {
+    Response r = text(status, "body that may be dropped");
+    r.headers.push_back({"X-Status", std::to_string(status)});
+    answers.push_back(std::move(r));
+  }
+  Response owned = text(200, "abc");
+  owned.headers.push_back({"content-length", "99"});
+  owned.headers.push_back({"Transfer-Encoding", "chunked"});
+  owned.headers.push_back({"Connection", "upgrade"});
+  owned.headers.push_back({"DATE", "yesterday"});
+  owned.headers.push_back({"Keep-Alive", "timeout=5"});
+  owned.headers.push_back({"x-content-type-options", "sniff-away"});
+  owned.headers.push_back({"X-Request-Id", "from-the-handler"});
+  owned.headers.push_back({"Set-Cookie", "a=1"});
+  owned.headers.push_back({"Set-Cookie", "b=2"});
+  owned.headers.push_back({"X-Empty", ""});
+  owned.headers.push_back({"X-Split", "a\r\nInjected: yes"});
+  owned.headers.push_back({"X-Bad:Name", "v"});
+  owned.headers.push_back({"X-Lf", "a\nb"});
+  answers.push_back(owned);
+  Response shared = json(200, "");
+  shared.shared_body = std::make_shared<const std::string>("shared bytes");
+  answers.push_back(shared);
+
+  std::size_t compared = 0;
+  for (const auto& answer : answers)
+    for (unsigned version : {10u, 11u})
+      for (bool head : {false, true})
+        for (bool keep_alive : {false, true})
+          for (std::string_view id : {std::string_view(), std::string_view("req-7")}) {
+            const ResponseContext ctx{
+                .version = version, .head = head, .keep_alive = keep_alive, .request_id = id};
+            std::string direct = "left over";
+            ASSERT_TRUE(render_response_head(answer, ctx, direct));
+            auto prepared = prepare_response(Response(answer), ctx);
+            const auto expected = std::visit([](const auto& m) { return beast_head(m); }, prepared);
+            const auto what = std::to_string(answer.status) + " v" + std::to_string(version) +
+                              (head ? " HEAD" : "") + (keep_alive ? " keep-alive" : " close") +
+                              " id=" + std::string(id);
+            EXPECT_EQ(without_date(direct), without_date(expected)) << what;
+            // The body that follows is the one the Beast message carries.
+            const auto body = response_body(answer, ctx);
+            const std::string sent(static_cast<const char*>(body.data()), body.size());
+            std::visit(
+                [&](const auto& m) {
+                  using Body = typename std::decay_t<decltype(m)>::body_type;
+                  if constexpr (std::is_same_v<Body, bhttp::string_body>)
+                    EXPECT_EQ(sent, m.body()) << what;
+                  else if constexpr (std::is_same_v<Body, SharedStringBody>)
+                    EXPECT_EQ(sent, *m.body()) << what;
+                  else
+                    EXPECT_EQ(sent, "") << what;
+                },
+                prepared);
+            ++compared;
+          }
+  EXPECT_EQ(compared, answers.size() * 16);
+}
+
+TEST(ResponseHead, TheDirectRenderingLeavesFilesUpgradesAndBadStatusesToBeast) {
+  std::string out = "untouched";
+  Response file;
+  file.file = "/etc/hostname";
+  EXPECT_FALSE(render_response_head(file, {}, out));
+  EXPECT_FALSE(render_response_head(text(101, ""), {}, out));
+  EXPECT_FALSE(render_response_head(text(99, ""), {}, out));
+  EXPECT_FALSE(render_response_head(text(600, ""), {}, out));
+  EXPECT_EQ(out, "untouched");
 }
 
 }  // namespace

@@ -85,6 +85,15 @@ inline void render_head(const bhttp::response<Body>& m, std::string& out) {
 
 PreparedResponse prepare_response(Response&& response, const ResponseContext& ctx);
 
+// The common answer without building a Beast message: renders into `out` the very head that
+// render_head(prepare_response(r, ctx)) gives (same fields, same order, same framing) and
+// returns true; the body to send is response_body(r, ctx). False (nothing rendered) for what
+// only the Beast path serves: a file body, a 101, a status outside 100..599 (answered 500).
+bool render_response_head(const Response& r, const ResponseContext& ctx, std::string& out);
+// What follows the head rendered by render_response_head: nothing for HEAD and for statuses
+// without a body (1xx, 204, 304), else the shared body when set, else the body.
+boost::asio::const_buffer response_body(const Response& r, const ResponseContext& ctx);
+
 // The head of a streamed response (Exchange::write_head): the caller's headers minus the framing
 // ones, plus what every response carries. A 101 keeps Connection and Upgrade.
 template <class Body>
