@@ -108,14 +108,14 @@ fuzz: deps
 TSAN_TESTS = memory_store_test sqlite_store_test sqlite_crash_writer ticket_store_test custom_store_test \
   postgres_conformance_test postgres_store_test postgres_crash_writer redis_protocol_test redis_store_test \
   redis_cluster_test gateway_threads_test crypto_test metrics_test audit_test audit_webhook_test \
-  line_sink_test
+  line_sink_test http_server_test
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_TSAN=ON \
 	  -DGATEHOUSE_BUILD_BENCH=OFF $(CMAKE_ARGS)
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest -j $(JOBS) --output-on-failure --timeout 900 --no-tests=error \
-	  -R '^(Memory|Sqlite|SqliteStore|TicketStore|LeaseStore|ExampleMap|Postgres|Redis|GatewayThreads|KeyRingReload|MetricsThreads|AuditFileSink|AuditWebhookSink|LineSink)'
+	  -R '^(Memory|Sqlite|SqliteStore|TicketStore|LeaseStore|ExampleMap|Postgres|Redis|GatewayThreads|KeyRingReload|DigestThreads|HttpServerThreads|MetricsThreads|AuditFileSink|AuditWebhookSink|LineSink)'
 
 # Store benchmarks beside a raw sqlite3 baseline, then the back-channel logout request beside
 # its parts, then what recording metrics costs per request; each prints its ratios. BENCH_ARGS

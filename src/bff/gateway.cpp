@@ -209,22 +209,40 @@ std::vector<std::string> reserved_paths(const config::Config& c) {
 
 }  // namespace
 
-// The io_context's concurrency hint: 1 lets Asio skip work meant for several threads.
-int concurrency_hint(std::size_t threads) {
-  return threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT;
+// One io_context per io thread, each run by its one thread (concurrency hint 1: Asio keeps the
+// thread's own work in a private queue, no lock, no wake-up of another thread). Posting to one
+// from any thread stays safe.
+std::vector<std::unique_ptr<boost::asio::io_context>> more_io_contexts(std::size_t threads) {
+  std::vector<std::unique_ptr<boost::asio::io_context>> out;
+  for (std::size_t n = 1; n < threads; ++n)
+    out.push_back(std::make_unique<boost::asio::io_context>(1));
+  return out;
 }
 
 struct Gateway::Impl {
   explicit Impl(config::Config c)
       : config(std::move(c)),
-        io(concurrency_hint(config.server.io_threads())),
+        io(1),
+        more_io(more_io_contexts(config.server.io_threads())),
         control(boost::asio::make_strand(io)) {}
 
   config::Config config;
+  // The first io thread's context: the gateway's own work (timers, cleanup, the listeners, the
+  // admin and metrics servers, stores attached to the io threads) and its share of connections.
   boost::asio::io_context io;
-  // Every connection runs on a strand of its own (http::Server); the gateway's own coroutines
-  // (provider discovery, signals, shutdown) on this one.
+  // The other io threads' contexts (none with threads = 1): connections only. Declared right
+  // after `io` so that they outlive every member that may hold one of their sockets or timers.
+  std::vector<std::unique_ptr<boost::asio::io_context>> more_io;
+  // Connections are spread in turn over every io thread's context and need no strand there
+  // (http::ServerOptions::connection_executors); the gateway's own coroutines (provider
+  // discovery, signals, shutdown) run on this one.
   boost::asio::strand<boost::asio::io_context::executor_type> control;
+
+  std::vector<boost::asio::any_io_executor> connection_executors() {
+    std::vector<boost::asio::any_io_executor> out{io.get_executor()};
+    for (auto& more : more_io) out.push_back(more->get_executor());
+    return out;
+  }
   std::shared_ptr<crypto::KeyRing> keys;
   // Re-reads keys.path when it changes and at SIGHUP (keys rotate / retire without a restart).
   std::unique_ptr<crypto::KeyRingWatch> key_watch;
@@ -455,17 +473,19 @@ Gateway::Gateway(config::Config config, BffBuilder builder)
     i.static_site = std::make_unique<http::StaticSite>(
         *c.frontend.static_dir, http::StaticOptions{.spa_fallback = c.frontend.spa_fallback});
   auto handler = [impl = impl_.get()](http::Request& r) { return impl->serve(r); };
+  auto options = server_options(c, observer);
+  options.connection_executors = i.connection_executors();
   if (i.api)
     i.server = std::make_unique<http::Server>(
-        i.io.get_executor(), server_options(c, observer), std::move(handler),
+        i.io.get_executor(), std::move(options), std::move(handler),
         http::StreamingRoute{
             [api = i.api.get()](const http::Request& head) { return api->wants(head); },
             [api = i.api.get()](http::Request& head, http::Exchange& exchange) {
               return api->handle(head, exchange);
             }});
   else
-    i.server = std::make_unique<http::Server>(i.io.get_executor(), server_options(c, observer),
-                                              std::move(handler));
+    i.server =
+        std::make_unique<http::Server>(i.io.get_executor(), std::move(options), std::move(handler));
   try {
     i.server->listen();
   } catch (const std::exception& e) {
@@ -542,10 +562,18 @@ int Gateway::run() {
     hangups.cancel();
   });
   i.await_hangups(hangups);
+  // The other io threads run until the first one's context stops (the end of the shutdown, when
+  // every connection is gone): idle, they wait for connections instead of returning.
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> busy;
   std::vector<std::thread> workers;
-  workers.reserve(threads - 1);
-  for (std::size_t n = 1; n < threads; ++n) workers.emplace_back([&i] { i.io.run(); });
+  workers.reserve(i.more_io.size());
+  for (auto& more : i.more_io) {
+    busy.push_back(boost::asio::make_work_guard(*more));
+    workers.emplace_back([ctx = more.get()] { ctx->run(); });
+  }
   i.io.run();
+  busy.clear();
+  for (auto& more : i.more_io) more->stop();
   for (auto& t : workers) t.join();
   spdlog::info("gatehouse stopped");
   return 0;

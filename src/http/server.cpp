@@ -68,8 +68,12 @@ tcp::endpoint resolve_one(asio::any_io_executor ex, const ListenAddress& a,
 asio::awaitable<void> accept_loop(std::shared_ptr<State> s, std::size_t index) {
   auto& acceptor = s->acceptors[index];
   asio::steady_timer backoff(s->strand);
+  const auto& spread = s->options.connection_executors;
   for (;;) {
-    auto strand = asio::make_strand(s->executor);
+    // A connection on an io_context of its own thread needs no strand; otherwise it gets one.
+    asio::any_io_executor strand = spread.empty()
+                                       ? asio::any_io_executor(asio::make_strand(s->executor))
+                                       : spread[s->next_executor++ % spread.size()];
     auto [ec, socket] = co_await acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
     if (s->stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) {  // e.g. out of file descriptors: back off instead of spinning

@@ -1,7 +1,8 @@
 // The HTTP/1.1 server: one coroutine per connection, strict framing, bounded reads, keep-alive
 // and pipelining (answered in order), optional TLS, graceful shutdown.
 //
-// Handlers run on the connection's strand; one handler runs at a time per connection. A handler
+// Handlers run on the connection's strand (or its single-threaded io_context, see
+// ServerOptions::connection_executors); one handler runs at a time per connection. A handler
 // that throws yields a 500 with a generic body. Protocol errors are answered with a short
 // plain-text reason and `Connection: close`.
 #pragma once
@@ -61,6 +62,11 @@ struct ServerOptions {
   // Peers whose X-Forwarded-For names the client (Request::forwarded_client); none: the peer
   // is always the client.
   std::shared_ptr<const TrustedProxies> trusted_proxies;
+  // Where accepted connections run, taken in turn. Each must be the executor of an io_context
+  // that exactly one thread runs: a connection then needs no strand, and its handler, its
+  // timers and its socket stay on that thread (no lock, no hop). Empty: every connection runs
+  // on a strand of its own on the server's executor.
+  std::vector<boost::asio::any_io_executor> connection_executors;
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;

@@ -3,6 +3,7 @@
 #include "server_thread.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -10,8 +11,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <memory>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace gatehouse::http {
 namespace {
@@ -265,6 +268,62 @@ TEST(HttpServer, RejectsBadOptions) {
   EXPECT_THROW(Server(io.get_executor(), options, echo), std::invalid_argument);
   options.listen = {"[::1]:99999"};
   EXPECT_THROW(Server(io.get_executor(), options, echo), std::invalid_argument);
+}
+
+// ServerOptions::connection_executors: connections go to the given single-threaded io_contexts
+// in turn, every request of one connection on that context's thread; shutdown still drains them.
+TEST(HttpServerThreads, ConnectionsAreSpreadOverSingleThreadedContexts) {
+  constexpr int kContexts = 2, kConnections = 6, kRequests = 4;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guards;
+  std::vector<std::thread> threads;
+  auto options = testing::local_options();
+  for (int n = 0; n < kContexts; ++n) {
+    contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+    guards.push_back(boost::asio::make_work_guard(*contexts.back()));
+    options.connection_executors.push_back(contexts.back()->get_executor());
+  }
+  // The answer names the context whose thread ran the handler.
+  std::mutex ids_mutex;  // written here, read on the contexts' threads
+  std::vector<std::thread::id> ids(kContexts);
+  auto which = [&ids, &ids_mutex](Request&) -> boost::asio::awaitable<Response> {
+    const auto me = std::this_thread::get_id();
+    std::lock_guard lock(ids_mutex);
+    for (std::size_t n = 0; n < ids.size(); ++n)
+      if (ids[n] == me) co_return text(200, std::to_string(n));
+    co_return text(200, "elsewhere");
+  };
+  for (int n = 0; n < kContexts; ++n)
+    threads.emplace_back([&ids, &contexts, n] { contexts[n]->run(); });
+  {
+    std::lock_guard lock(ids_mutex);
+    for (int n = 0; n < kContexts; ++n) ids[n] = threads[n].get_id();
+  }
+  {
+    ServerThread server(options, which);
+    std::vector<std::unique_ptr<RawConnection>> connections;
+    for (int c = 0; c < kConnections; ++c)
+      connections.push_back(std::make_unique<RawConnection>(server.port()));
+    std::vector<std::string> served_by(kConnections);
+    for (int r = 0; r < kRequests; ++r)
+      for (int c = 0; c < kConnections; ++c) {
+        connections[c]->send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        auto answer = connections[c]->read_response();
+        ASSERT_TRUE(answer) << "connection " << c << ", request " << r;
+        const auto by = body_of(*answer);
+        if (r == 0) served_by[c] = by;
+        EXPECT_EQ(by, served_by[c]) << "connection " << c << " moved, request " << r;
+      }
+    // In turn: connection c on context c % kContexts (they were accepted in order).
+    for (int c = 0; c < kConnections; ++c)
+      EXPECT_EQ(served_by[c], std::to_string(c % kContexts)) << "connection " << c;
+    EXPECT_EQ(server.server().connection_count(), static_cast<std::size_t>(kConnections));
+    server.stop(std::chrono::milliseconds(2000));  // idle connections on other threads close
+    EXPECT_EQ(server.server().connection_count(), 0u);
+    for (auto& c : connections) EXPECT_TRUE(c->read_until_close().closed);
+  }
+  guards.clear();
+  for (auto& t : threads) t.join();
 }
 
 }  // namespace

@@ -19,9 +19,11 @@ namespace gatehouse::http::detail {
 
 using Strand = boost::asio::strand<boost::asio::any_io_executor>;
 
+// "strand" below: the connection's executor, which runs one handler at a time: a strand of the
+// server's executor, or an io_context run by one thread (ServerOptions::connection_executors).
 struct ConnectionSlot {
-  explicit ConnectionSlot(Strand s) : strand(std::move(s)) {}
-  Strand strand;
+  explicit ConnectionSlot(boost::asio::any_io_executor s) : strand(std::move(s)) {}
+  boost::asio::any_io_executor strand;
   boost::asio::cancellation_signal cancel;  // strand: hard cancel, handler included
   std::function<void()> close_socket;       // strand: set while the stream is alive
   bool idle = true;                         // strand: no request in progress
@@ -48,6 +50,7 @@ struct ServerStateBase {
   mutable std::mutex mutex;
   std::unordered_map<std::uint64_t, std::shared_ptr<ConnectionSlot>> connections;
   std::uint64_t next_id = 0;
+  std::size_t next_executor = 0;  // strand: options.connection_executors, taken in turn
 };
 
 // Runs one accepted connection to its end on slot->strand.
