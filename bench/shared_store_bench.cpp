@@ -137,7 +137,8 @@ void store_ops(benchmark::State& state, UserSessionStore& store, UserSessionStor
     if (op == Op::cleanup) {
       drive(1, [&](std::size_t) -> boost::asio::awaitable<void> {
         const auto t0 = Clock::now();
-        auto r = co_await cleanup.delete_expired_sessions({.batch_size = cleanup_batch});
+        DeleteExpiredOptions options{.batch_size = cleanup_batch};  // named: see its header
+        auto r = co_await cleanup.delete_expired_sessions(std::move(options));
         must(r && *r >= cleanup_rows, "cleanup count");  // more: leftovers of an aborted run
         latencies.push_back(ms_since(t0));
       });

@@ -8,6 +8,7 @@
 #include "crypto/key_ring.hpp"
 #include "crypto/key_ring_file.hpp"
 #include "stores/configured_store.hpp"
+#include "tickets/expired_events.hpp"
 #include "tickets/login_client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -64,27 +65,41 @@ bool has_filter(const SessionSelection& s) {
 
 // The audit file for an operator's command ([audit] file; the gateway's webhook is out of reach
 // from here). Opened before the command acts: an action that cannot be audited is not taken.
-// An empty optional inside means there is no audit file.
-std::optional<std::shared_ptr<audit::AuditFileSink>> open_cli_audit(const config::Config& c) {
+// An empty optional inside means there is no audit file. `queue`: lines it holds for its writer.
+std::optional<std::shared_ptr<audit::AuditFileSink>> open_cli_audit(const config::Config& c,
+                                                                    std::size_t queue = 1024) {
   if (!c.audit.file) return std::shared_ptr<audit::AuditFileSink>{};
   try {
-    return std::make_shared<audit::AuditFileSink>(audit::AuditFileOptions{*c.audit.file, 1024});
+    return std::make_shared<audit::AuditFileSink>(audit::AuditFileOptions{*c.audit.file, queue});
   } catch (const std::exception& e) {
     std::cerr << "gatehouse: audit.file: " << e.what() << "; nothing was changed\n";
     return std::nullopt;
   }
 }
 
-// One admin_action event (actor admin, the operator's uid as the user agent) and, for what it
-// ended, session_ended events; written before the sink goes.
-void audit_cli_action(const config::Config& c, std::shared_ptr<audit::AuditFileSink> sink,
-                      const char* action, const UserSessionsFilter* filter,
-                      const tickets::EndedSessions& ended, events::EndReason reason) {
-  if (!sink) return;
+// A command's events go to its audit file only (null without one), from the operator's uid.
+std::shared_ptr<events::SessionEvents> cli_events(const config::Config& c,
+                                                  std::shared_ptr<audit::AuditFileSink> sink) {
+  if (!sink) return nullptr;
   auto fan = std::make_shared<events::SessionEvents>();
   fan->set_partition(c.session.partition);
-  fan->subscribe(sink);
-  const events::RequestOrigin origin{"", "gatehouse-cli uid=" + std::to_string(::getuid())};
+  fan->subscribe(std::move(sink));
+  return fan;
+}
+
+events::RequestOrigin cli_origin() {
+  return {"", "gatehouse-cli uid=" + std::to_string(::getuid())};
+}
+
+// One admin_action event (actor admin) and, with `reason`, session_ended events for what it
+// ended (a cleanup publishes its own as it goes); written before the sink goes.
+void audit_cli_action(const config::Config& c, std::shared_ptr<audit::AuditFileSink> sink,
+                      const char* action, const UserSessionsFilter* filter,
+                      const tickets::EndedSessions& ended,
+                      std::optional<events::EndReason> reason) {
+  auto fan = cli_events(c, sink);
+  if (!fan) return;
+  const auto origin = cli_origin();
   auto event = fan->make(events::EventKind::admin_action, &origin);
   event.actor = events::Actor::admin;
   event.action = action;
@@ -94,8 +109,9 @@ void audit_cli_action(const config::Config& c, std::shared_ptr<audit::AuditFileS
     event.sid = filter->session_id;
   }
   fan->publish(event);
-  bff::publish_ended(fan.get(), ended, filter ? *filter : UserSessionsFilter{}, reason,
-                     events::Actor::admin, &origin);
+  if (reason)
+    bff::publish_ended(fan.get(), ended, filter ? *filter : UserSessionsFilter{}, *reason,
+                       events::Actor::admin, &origin);
   sink->flush();
   if (sink->write_failures() > 0)
     std::cerr << "gatehouse: audit.file: the audit events could not be written\n";
@@ -271,7 +287,9 @@ int sessions_revoke(const config::Config& config, const SessionSelection& select
 }
 
 int sessions_cleanup(const config::Config& config) {
-  auto audit_file = open_cli_audit(config);
+  // Room for a whole batch's events: the cleanup waits for the file after each batch.
+  const auto batch = static_cast<std::size_t>(config.session.cleanup_batch);
+  auto audit_file = open_cli_audit(config, std::max<std::size_t>(1024, batch));
   if (!audit_file) return exit_failure;
   auto services = open_store(config);
   if (!services) return exit_failure;
@@ -297,10 +315,19 @@ int sessions_cleanup(const config::Config& config) {
     });
   };
   tick();
+  // One session_ended per session, written as each batch commits.
+  const auto ended_events = cli_events(config, *audit_file);
+  const auto origin = cli_origin();
   auto cleanup = [&]() -> boost::asio::awaitable<StoreResult<std::size_t>> {
-    DeleteExpiredOptions options{.batch_size =
-                                     static_cast<std::size_t>(config.session.cleanup_batch)};
-    auto r = co_await services->cleanup->delete_expired_sessions(options);
+    DeleteExpiredOptions options{.batch_size = batch};
+    if (ended_events)
+      options.on_removed = [&](std::span<const ExpiredSession> removed) {
+        tickets::publish_expired(ended_events.get(), removed, events::Actor::admin, &origin);
+        // This command is its io_context's only user: waiting here paces the cleanup to the
+        // file, so no event is dropped.
+        (*audit_file)->flush();
+      };
+    auto r = co_await services->cleanup->delete_expired_sessions(std::move(options));
     finished = true;
     ticker.cancel();
     co_return r;
@@ -313,7 +340,7 @@ int sessions_cleanup(const config::Config& config) {
   }
   tickets::EndedSessions ended;
   ended.count = *removed;
-  audit_cli_action(config, *audit_file, "cleanup", nullptr, ended, events::EndReason::expired);
+  audit_cli_action(config, *audit_file, "cleanup", nullptr, ended, std::nullopt);
   std::printf("removed %zu expired session(s) in %.2f s\n", *removed, elapsed());
   return 0;
 }

@@ -1,6 +1,7 @@
 // The example store passes the same conformance suite as the built-in stores.
 #include "map_user_session_store.hpp"
 
+#include "conformance/user_session_cleanup_conformance.hpp"
 #include "conformance/user_session_listing_conformance.hpp"
 #include "conformance/user_session_store_conformance.hpp"
 
@@ -18,6 +19,8 @@ struct MapTraits {
 
 namespace gatehouse::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(ExampleMap, UserSessionStoreConformance,
+                               ::testing::Types<MapTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(ExampleMap, UserSessionStoreCleanupConformance,
                                ::testing::Types<MapTraits>);
 INSTANTIATE_TYPED_TEST_SUITE_P(ExampleMap, UserSessionStoreListingConformance,
                                ::testing::Types<MapTraits>);

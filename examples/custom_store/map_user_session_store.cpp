@@ -98,17 +98,28 @@ boost::asio::awaitable<StoreResult<std::size_t>> MapUserSessionStore::delete_use
   co_return removed;
 }
 
+// The batch loop (cancellation between batches, reporting each batch to on_removed) is the
+// shared one; a batch here removes up to batch_size expired sessions under the lock.
 boost::asio::awaitable<StoreResult<std::size_t>> MapUserSessionStore::delete_expired_sessions(
     gatehouse::DeleteExpiredOptions options) {
-  if (options.batch_size == 0) co_return StoreErrc::invalid_argument;
-  if (co_await cancellation_requested()) co_return StoreErrc::cancelled;
   const auto now = context_.clock();
-  std::lock_guard lock(backend_->mutex);
-  std::size_t removed = std::erase_if(backend_->rows, [&](const auto& row) {
-    const auto& s = row.second;
-    return s.partition_key == context_.partition && s.expires && *s.expires < now;
-  });
-  co_return removed;
+  auto batch = [this, now, limit = options.batch_size, report = bool(options.on_removed)]()
+      -> boost::asio::awaitable<StoreResult<gatehouse::ExpiredBatch>> {
+    gatehouse::ExpiredBatch out;
+    std::lock_guard lock(backend_->mutex);
+    for (auto it = backend_->rows.begin(); it != backend_->rows.end() && out.count < limit;) {
+      const auto& s = it->second;
+      if (s.partition_key != context_.partition || !s.expires || *s.expires >= now) {
+        ++it;
+        continue;
+      }
+      if (report) out.sessions.push_back({s.key, s.subject_id, s.session_id, s.expires});
+      it = backend_->rows.erase(it);
+      ++out.count;
+    }
+    co_return out;
+  };
+  co_return co_await gatehouse::remove_expired_in_batches(std::move(options), std::move(batch));
 }
 
 boost::asio::awaitable<StoreResult<gatehouse::UserSessionPage>>

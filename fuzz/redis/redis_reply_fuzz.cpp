@@ -1,6 +1,7 @@
 // Arbitrary bytes as what a Redis server answers (RESP through hiredis's reader), then through
 // everything the store does with a reply: a session's hash, the query and listing scripts'
-// pairs, CLUSTER SLOTS, MOVED/ASK. Never a crash; decoded sessions are whole.
+// pairs, the reporting cleanup's rows, CLUSTER SLOTS, MOVED/ASK. Never a crash; decoded sessions
+// are whole.
 #include "stores/redis/redis_layout.hpp"
 #include "stores/redis/redis_reply.hpp"
 
@@ -20,6 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto sessions = decode_sessions(reply, "app")) {
       for (const auto& s : *sessions)
         if (s.version == 0 || s.partition_key != "app") std::abort();
+    }
+    if (auto removed = decode_expired(reply)) {
+      for (const auto& s : *removed)
+        if (s.key.size() > size || !s.expires || (s.session_id && s.session_id->empty()))
+          std::abort();
     }
     if (auto table = parse_cluster_slots(reply, "seed")) {
       for (const auto& range : *table)

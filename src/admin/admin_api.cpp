@@ -8,6 +8,7 @@
 #include "crypto/digest.hpp"
 #include "crypto/key_ring.hpp"
 #include "http/responses.hpp"
+#include "tickets/expired_events.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
@@ -350,19 +351,16 @@ Response AdminApi::keys() const {
 boost::asio::awaitable<Response> AdminApi::remove_expired(const Request& request,
                                                           const char* count_name) {
   if (!cleanup_) co_return error(503, "this session store has no cleanup of expired sessions");
-  const DeleteExpiredOptions options{.batch_size = cleanup_batch_};
-  auto removed = co_await cleanup_->delete_expired_sessions(options);
+  DeleteExpiredOptions options{.batch_size = cleanup_batch_};
+  if (events_ && !events_->empty())
+    options.on_removed = [events = events_](std::span<const ExpiredSession> removed) {
+      tickets::publish_expired(events.get(), removed, events::Actor::admin);
+    };
+  auto removed = co_await cleanup_->delete_expired_sessions(std::move(options));
   if (!removed) co_return store_failure(removed.error());
   spdlog::info("admin API: removal of expired sessions from {}: {} session(s) removed",
                request.client_address(), *removed);
   audit(request, "cleanup", nullptr, *removed);
-  if (events_ && !events_->empty() && *removed > 0) {
-    auto ended = events_->make(events::EventKind::session_ended);
-    ended.reason = events::EndReason::expired;
-    ended.actor = events::Actor::admin;
-    ended.count = *removed;
-    events_->publish(ended);
-  }
   boost::json::object body;
   body[count_name] = *removed;
   co_return reply(200, body);

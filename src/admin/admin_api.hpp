@@ -58,7 +58,8 @@ struct AdminApiOptions {
   std::function<boost::asio::awaitable<StoreResult<std::size_t>>(UserSession)> end_session;
   // Every successful operator action (list, revoke, cleanup) is published here as an
   // admin_action event; null: not published. The sessions a revoke ends are published by
-  // end_sessions/end_session (the gateway's), a cleanup's here (reason expired, actor admin).
+  // end_sessions/end_session (the gateway's), a cleanup's here, one event per session (reason
+  // expired, actor admin).
   std::shared_ptr<const events::SessionEvents> events;
   // GET /metrics: the Prometheus text (exposition format 0.0.4); empty: 404.
   std::function<std::string()> metrics;

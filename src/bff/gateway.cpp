@@ -21,11 +21,13 @@
 #include "proxy/token_manager.hpp"
 #include "stores/configured_store.hpp"
 #include "tickets/cleanup_turns.hpp"
+#include "tickets/expired_events.hpp"
 #include "tickets/lease_store.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -444,14 +446,10 @@ Gateway::Gateway(config::Config config, BffBuilder builder)
     options.what = what;
     options.turns =
         std::make_shared<tickets::LeaseCleanupTurns>(leases, partition, options.interval);
-    if (store == i.services.store)
-      options.on_deleted = [events = i.events](std::size_t removed) {
-        if (events->empty()) return;
-        auto event = events->make(events::EventKind::session_ended);
-        event.reason = events::EndReason::expired;
-        event.actor = events::Actor::cleanup;
-        event.count = removed;
-        events->publish(event);
+    // Subscribed already (metrics, audit): with nobody listening the store reads nothing back.
+    if (store == i.services.store && !i.events->empty())
+      options.on_deleted = [events = i.events](std::span<const ExpiredSession> removed) {
+        tickets::publish_expired(events.get(), removed, events::Actor::cleanup);
       };
     i.cleanups.push_back(std::make_unique<UserSessionCleanupService>(i.io.get_executor(),
                                                                      std::move(cleanup), options));

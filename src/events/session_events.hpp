@@ -41,7 +41,8 @@ struct SessionEvent {
   std::optional<EndReason> reason;  // session_ended
   std::optional<Actor> actor;       // session_ended and admin_action
   std::string action;               // admin_action: "revoke", "cleanup", ...; else empty
-  std::uint64_t count = 1;          // sessions this event stands for (a cleanup batch: many)
+  std::uint64_t count = 1;          // sessions this event stands for (an end by filter whose
+                                    // sessions could not all be named: many)
 };
 
 class SessionEventSink {

@@ -26,14 +26,16 @@ namespace {
 boost::asio::awaitable<StoreResult<std::size_t>> cleanup_once(
     std::shared_ptr<UserSessionCleanupService::State> state) {
   const auto started = std::chrono::steady_clock::now();
-  auto removed = co_await state->cleanup->delete_expired_sessions({state->options.batch_size});
+  // Named: g++ 12 destroys a temporary argument in a co_await twice (on_removed is a function).
+  DeleteExpiredOptions options{.batch_size = state->options.batch_size,
+                               .on_removed = state->options.on_deleted};
+  auto removed = co_await state->cleanup->delete_expired_sessions(std::move(options));
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
   if (removed) {
     spdlog::info("session cleanup removed {} expired {} in {} ms", *removed, state->options.what,
                  ms);
-    if (*removed > 0 && state->options.on_deleted) state->options.on_deleted(*removed);
   } else if (removed.error() != StoreErrc::cancelled)
     spdlog::warn("session cleanup of {} failed after {} ms: {}", state->options.what, ms,
                  removed.error().message());

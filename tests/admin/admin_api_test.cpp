@@ -4,11 +4,13 @@
 
 #include <gatehouse/session/user_session_validation.hpp>
 
+#include "tickets/handle.hpp"
 #include "tickets/ticket_store.hpp"
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <sstream>
 
 namespace gatehouse::testing {
@@ -172,6 +174,49 @@ TYPED_TEST(AdminApiTest, StoreOutageIs503AndRemovesNothing) {
   this->store_->down = false;
   EXPECT_EQ(this->count({.subject_id = "alice"}), 2u);
   EXPECT_EQ(this->call("GET", "/admin/sessions?sub=alice").status, 200);
+}
+
+// Each expired session a cleanup removes is its own session_ended (expired, admin), named by sub,
+// sid and public session id, never by its key; then one admin_action with the count.
+TYPED_TEST(AdminApiTest, ACleanupPublishesOneSessionEndedPerSessionItRemoved) {
+  struct Recorder : events::SessionEventSink {
+    std::vector<events::SessionEvent> seen;
+    void publish(const events::SessionEvent& event) noexcept override { seen.push_back(event); }
+  };
+  auto recorder = std::make_shared<Recorder>();
+  auto events = std::make_shared<events::SessionEvents>();
+  events->subscribe(recorder);
+  auto options = admin_options();
+  options.events = events;
+  options.cleanup_batch = 2;
+  admin::AdminApi api(std::move(options), this->store_, this->cleanup_, nullptr,
+                      this->clock_.clock());
+  const std::map<std::string, std::pair<std::string, std::optional<std::string>>> expiring = {
+      {"key-old-1-0123456789", {"carol", "sid-c1"}},
+      {"key-old-2-0123456789", {"carol", std::nullopt}},
+      {"key-old-3-0123456789", {"dave", "sid-d1"}}};
+  for (const auto& [key, who] : expiring) this->add(key, who.first, who.second, 1min);
+  this->clock_.advance(2min);
+  auto request = admin_request("POST", "/admin/cleanup");
+  auto r = run(this->io_, api.handle(request));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(this->body(r).at("removed"), 3);
+  ASSERT_EQ(recorder->seen.size(), 4u);
+  std::map<std::string, std::pair<std::string, std::optional<std::string>>> ended;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& e = recorder->seen[i];
+    EXPECT_EQ(e.kind, events::EventKind::session_ended);
+    EXPECT_EQ(e.reason, events::EndReason::expired);
+    EXPECT_EQ(e.actor, events::Actor::admin);
+    EXPECT_EQ(e.count, 1u);
+    for (const auto& [key, who] : expiring)
+      if (e.session_id == tickets::public_session_id(key)) ended[key] = {e.subject, e.sid};
+  }
+  EXPECT_EQ(ended, expiring) << "every removed session, by its public id";
+  const auto& action = recorder->seen.back();
+  EXPECT_EQ(action.kind, events::EventKind::admin_action);
+  EXPECT_EQ(action.action, "cleanup");
+  EXPECT_EQ(action.count, 3u);
 }
 
 TYPED_TEST(AdminApiTest, AuditLogNamesTheRequestAndCountButNoSecrets) {

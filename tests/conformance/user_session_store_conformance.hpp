@@ -3,8 +3,9 @@
 //
 //   INSTANTIATE_TYPED_TEST_SUITE_P(My, UserSessionStoreConformance, ::testing::Types<MyTraits>);
 //
-// The store must also implement UserSessionStoreCleanup. Stores with the optional abilities also
-// pass user_session_listing_conformance.hpp (UserSessionStoreListing) and
+// The store must also implement UserSessionStoreCleanup, and pass
+// user_session_cleanup_conformance.hpp. Stores with the optional abilities also pass
+// user_session_listing_conformance.hpp (UserSessionStoreListing) and
 // user_session_partitions_conformance.hpp (UserSessionStorePartitions).
 #pragma once
 
@@ -291,40 +292,6 @@ TYPED_TEST_P(UserSessionStoreConformance, PartitionsNeverSeeOrDeleteEachOther) {
   EXPECT_TRUE(this->query({.session_id = "sid"}).empty());
 }
 
-TYPED_TEST_P(UserSessionStoreConformance, DeleteExpiredRemovesExactlyThePast) {
-  const auto now = this->clock_.now();
-  auto at = [&](std::string key, std::optional<Timestamp> expires) {
-    auto s = this->session(key);
-    s.expires = expires;
-    ASSERT_FALSE(this->create(s));
-  };
-  at("past", now - std::chrono::milliseconds(1));
-  at("long-past", now - std::chrono::hours(24 * 365));
-  at("exactly-now", now);
-  at("future", now + std::chrono::milliseconds(1));
-  at("never", std::nullopt);
-  for (int i = 0; i < 25; ++i) at("batch-" + std::to_string(i), now - std::chrono::seconds(i + 1));
-
-  auto removed = this->run(this->cleanup().delete_expired_sessions({.batch_size = 4}));
-  ASSERT_TRUE(removed) << removed.error().message();
-  EXPECT_EQ(*removed, 27u);
-  EXPECT_EQ(this->get("past"), std::nullopt);
-  EXPECT_EQ(this->get("long-past"), std::nullopt);
-  EXPECT_EQ(this->get("batch-24"), std::nullopt);
-  EXPECT_TRUE(this->get("exactly-now"));
-  EXPECT_TRUE(this->get("future"));
-  EXPECT_TRUE(this->get("never"));
-
-  this->clock_.advance(std::chrono::milliseconds(2));
-  removed = this->run(this->cleanup().delete_expired_sessions({}));
-  ASSERT_TRUE(removed);
-  EXPECT_EQ(*removed, 2u);
-  EXPECT_TRUE(this->get("never"));
-  auto zero = this->run(this->cleanup().delete_expired_sessions({.batch_size = 0}));
-  ASSERT_FALSE(zero);
-  EXPECT_EQ(zero.error(), StoreErrc::invalid_argument);
-}
-
 TYPED_TEST_P(UserSessionStoreConformance, BadArgumentsAreTypedErrors) {
   auto expect_invalid = [&](UserSession s) {
     EXPECT_EQ(this->create(s), StoreErrc::invalid_argument) << s.key.size();
@@ -528,8 +495,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     ConcurrentConditionalUpdatesHaveOneWinner, UpdateOfMissingKeyCreatesNothing,
     UpdateToAnotherSessionsSidConflicts, DeleteRemovesAndMissingKeyIsFine,
     FilterNeedsSubjectOrSessionId, FilterBySubjectSessionIdAndBoth,
-    PartitionsNeverSeeOrDeleteEachOther, DeleteExpiredRemovesExactlyThePast,
-    BadArgumentsAreTypedErrors, CancelledBeforeStartDoesNothing,
-    CancellationInFlightLeavesStoreConsistent, ConcurrentWritersFromSeveralThreadsStayConsistent);
+    PartitionsNeverSeeOrDeleteEachOther, BadArgumentsAreTypedErrors,
+    CancelledBeforeStartDoesNothing, CancellationInFlightLeavesStoreConsistent,
+    ConcurrentWritersFromSeveralThreadsStayConsistent);
 
 }  // namespace gatehouse::testing

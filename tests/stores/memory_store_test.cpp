@@ -1,5 +1,6 @@
 #include <gatehouse/stores/memory_user_session_store.hpp>
 
+#include "conformance/user_session_cleanup_conformance.hpp"
 #include "conformance/user_session_listing_conformance.hpp"
 #include "conformance/user_session_partitions_conformance.hpp"
 #include "conformance/user_session_store_conformance.hpp"
@@ -17,6 +18,8 @@ struct MemoryTraits {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Memory, UserSessionStoreConformance, ::testing::Types<MemoryTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Memory, UserSessionStoreCleanupConformance,
+                               ::testing::Types<MemoryTraits>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Memory, UserSessionStoreListingConformance,
                                ::testing::Types<MemoryTraits>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Memory, UserSessionStorePartitionsConformance,

@@ -1,5 +1,6 @@
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
 
+#include "conformance/user_session_cleanup_conformance.hpp"
 #include "conformance/user_session_listing_conformance.hpp"
 #include "conformance/user_session_partitions_conformance.hpp"
 #include "conformance/user_session_store_conformance.hpp"
@@ -48,6 +49,8 @@ struct SqliteTraits {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserSessionStoreConformance, ::testing::Types<SqliteTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserSessionStoreCleanupConformance,
+                               ::testing::Types<SqliteTraits>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserSessionStoreListingConformance,
                                ::testing::Types<SqliteTraits>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, UserSessionStorePartitionsConformance,

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 namespace gatehouse {
@@ -28,9 +29,10 @@ struct CleanupServiceOptions {
   std::shared_ptr<CleanupTurns> turns;  // null: every round runs here
   // What the partition holds, for the log line ("session cleanup removed 3 expired sessions").
   std::string what = "sessions";
-  // Called after every cleanup that removed sessions (the loop's and run_once()'s), with how
-  // many, where the cleanup ran (its strand, or run_once()'s caller); must not block or throw.
-  std::function<void(std::size_t removed)> on_deleted;
+  // When set, called with the sessions each batch of a cleanup removed (the loop's and
+  // run_once()'s), once the batch committed, where the cleanup runs (its strand, or run_once()'s
+  // caller): DeleteExpiredOptions::on_removed. Must be short and must not block or throw.
+  std::function<void(std::span<const ExpiredSession> removed)> on_deleted;
 };
 
 class UserSessionCleanupService {

@@ -41,6 +41,17 @@ struct UserSessionUpdate {
   friend bool operator==(const UserSessionUpdate&, const UserSessionUpdate&) = default;
 };
 
+// One session a cleanup removed, as it was stored (DeleteExpiredOptions::on_removed; for audit
+// events, so never its ticket).
+struct ExpiredSession {
+  std::string key;
+  std::string subject_id;
+  std::optional<std::string> session_id;
+  std::optional<Timestamp> expires;
+
+  friend bool operator==(const ExpiredSession&, const ExpiredSession&) = default;
+};
+
 // Selects sessions by subject and/or session id. Neither set is invalid; both set means AND.
 struct UserSessionsFilter {
   std::optional<std::string> subject_id;

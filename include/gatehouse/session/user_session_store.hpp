@@ -24,7 +24,8 @@
 //
 // Optional abilities, each its own interface a store may also implement (callers find them with
 // dynamic_cast; the builder hands them out in BffServices):
-//   UserSessionStoreCleanup     delete expired sessions in batches
+//   UserSessionStoreCleanup     delete expired sessions in batches, optionally reporting each
+//                               one removed (who it was: for audit events)
 //   UserSessionStoreListing     every session of the partition, a page at a time, in key order
 //   UserSessionStorePartitions  another partition of the same database through the same
 //                               connections and writer (sessions, replay records and leases of
@@ -41,8 +42,10 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -83,11 +86,20 @@ struct UserSessionStoreContext {
 struct DeleteExpiredOptions {
   // Rows removed per transaction; between batches other writers get their turn.
   std::size_t batch_size = 1000;
+  // When set, called once for every batch that removed sessions, after it committed, with
+  // exactly the sessions it removed (never for a batch that failed or rolled back, so the
+  // sessions reported add up to the count returned). It runs in the cleanup's coroutine, on the
+  // awaiting coroutine's executor, before the next batch starts: what it takes delays the cleanup
+  // (and, on a gateway io thread, requests), so keep it short and never let it throw. Unset, a
+  // store reads nothing back (SQL stores use DELETE ... RETURNING only when it is set). Inside a
+  // co_await, pass named options: g++ 12 destroys a temporary argument there twice.
+  std::function<void(std::span<const ExpiredSession> removed)> on_removed;
 };
 
 // Removes expired sessions of the store's partition: exactly those with `expires < now` by the
 // store's clock; sessions without an expiry are kept. Returns how many were removed. Each batch
-// is atomic: cancelled between batches, it reports what the finished batches removed.
+// is atomic: cancelled between batches, it reports (and on_removed has seen) what the finished
+// batches removed.
 class UserSessionStoreCleanup {
  public:
   virtual ~UserSessionStoreCleanup() = default;

@@ -202,27 +202,28 @@ boost::asio::awaitable<StoreResult<UserSessionPage>> InMemoryUserSessionStore::l
 
 boost::asio::awaitable<StoreResult<std::size_t>> InMemoryUserSessionStore::delete_expired_sessions(
     DeleteExpiredOptions options) {
-  if (options.batch_size == 0) co_return StoreErrc::invalid_argument;
-  std::size_t removed = 0;
   const Timestamp now = clock_();
-  for (;;) {
-    // Batches keep the lock short so readers are never starved by a large cleanup.
-    if (co_await cancellation_requested())
-      co_return removed ? StoreResult<std::size_t>{removed} : StoreErrc::cancelled;
+  // Batches keep the lock short so readers are never starved by a large cleanup.
+  auto batch = [this, now, limit = options.batch_size,
+                report = static_cast<bool>(
+                    options.on_removed)]() -> boost::asio::awaitable<StoreResult<ExpiredBatch>> {
+    ExpiredBatch out;
     std::lock_guard lock(database_->mutex);
     auto& index = database_->by_expiry;
     auto it = index.lower_bound({partition_, Timestamp::min(), std::string{}});
-    std::size_t batch = 0;
-    while (batch < options.batch_size && it != index.end() && std::get<0>(*it) == partition_ &&
+    while (out.count < limit && it != index.end() && std::get<0>(*it) == partition_ &&
            std::get<1>(*it) < now) {
       auto key = std::get<2>(*it++);
+      if (report) {
+        const auto& s = database_->sessions.at({partition_, key});
+        out.sessions.push_back({s.key, s.subject_id, s.session_id, s.expires});
+      }
       database_->erase(partition_, key);
-      ++batch;
+      ++out.count;
     }
-    removed += batch;
-    if (batch < options.batch_size) break;
-  }
-  co_return removed;
+    co_return out;
+  };
+  co_return co_await remove_expired_in_batches(std::move(options), std::move(batch));
 }
 
 }  // namespace gatehouse

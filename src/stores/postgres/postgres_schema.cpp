@@ -152,6 +152,12 @@ std::vector<StatementText> make_statements(const std::string& quoted_schema) {
       "{schema}.user_sessions WHERE partition_key = $1 ";
   constexpr const char* remove = "DELETE FROM {schema}.user_sessions WHERE partition_key = $1 ";
   const std::string s(select), d(remove);
+  // A cleanup batch: the rows another cleanup has locked are skipped, never waited for or counted
+  // twice; ctid = ANY(array) is a TID scan.
+  const std::string remove_expired =
+      "DELETE FROM {schema}.user_sessions WHERE ctid = ANY (ARRAY(SELECT ctid FROM "
+      "{schema}.user_sessions WHERE partition_key = $1 AND expires < $2 LIMIT $3 "
+      "FOR UPDATE SKIP LOCKED))";
   const std::vector<Oid> t1{text_oid}, t2{text_oid, text_oid}, t3{text_oid, text_oid, text_oid};
   const std::vector<Oid> row{text_oid, text_oid, text_oid, text_oid,
                              int8_oid, int8_oid, int8_oid, bytea_oid};
@@ -180,16 +186,15 @@ std::vector<StatementText> make_statements(const std::string& quoted_schema) {
       {"gh_remove_by_subject", d + "AND subject_id = $2", t2},
       {"gh_remove_by_sid", d + "AND session_id = $2", t2},
       {"gh_remove_by_both", d + "AND subject_id = $2 AND session_id = $3", t3},
-      // A batch: the rows another cleanup has locked are skipped, never waited for or counted
-      // twice; ctid = ANY(array) is a TID scan.
-      {"gh_remove_expired",
-       "DELETE FROM {schema}.user_sessions WHERE ctid = ANY (ARRAY(SELECT ctid FROM "
-       "{schema}.user_sessions WHERE partition_key = $1 AND expires < $2 LIMIT $3 "
-       "FOR UPDATE SKIP LOCKED))",
+      {"gh_remove_expired", remove_expired, {text_oid, int8_oid, int8_oid}},
+      // For a cleanup that reports what it removed.
+      {"gh_remove_expired_returning",
+       remove_expired + " RETURNING key, subject_id, session_id, expires",
        {text_oid, int8_oid, int8_oid}},
   };
   for (auto& statement : out) statement.sql = with_schema(std::move(statement.sql), quoted_schema);
-  static_assert(statement_count == static_cast<std::size_t>(Statement::remove_expired) + 1);
+  static_assert(statement_count ==
+                static_cast<std::size_t>(Statement::remove_expired_returning) + 1);
   return out;
 }
 
@@ -214,6 +219,7 @@ const char* operation_of(Statement s) {
     case Statement::remove_by_both:
       return "delete_user_sessions";
     case Statement::remove_expired:
+    case Statement::remove_expired_returning:
       return "delete_expired_sessions";
   }
   return "an operation";

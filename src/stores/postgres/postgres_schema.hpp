@@ -26,8 +26,9 @@ enum class Statement : std::uint8_t {
   remove_by_sid,      // $2 session id
   remove_by_both,     // $2 subject, $3 session id
   remove_expired,     // $2 now (ms), $3 batch size
+  remove_expired_returning,  // the same -> (key, subject, session id, expires) of each removed
 };
-inline constexpr std::size_t statement_count = 12;
+inline constexpr std::size_t statement_count = 13;
 
 // The store operation a statement serves, for messages: "get_user_session", …
 const char* operation_of(Statement s);

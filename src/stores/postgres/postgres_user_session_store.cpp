@@ -197,28 +197,37 @@ boost::asio::awaitable<StoreResult<std::size_t>> PostgresUserSessionStore::delet
 
 boost::asio::awaitable<StoreResult<std::size_t>> PostgresUserSessionStore::delete_expired_sessions(
     DeleteExpiredOptions options) {
-  if (options.batch_size == 0) co_return StoreErrc::invalid_argument;
   const auto now = millis(clock_());
-  std::size_t removed = 0;
-  for (;;) {
-    if (co_await cancellation_requested()) {
-      if (removed == 0) co_return StoreErrc::cancelled;
-      break;
-    }
-    // Each batch is its own statement and transaction, so requests' writes interleave.
+  const auto limit = static_cast<std::int64_t>(options.batch_size);
+  const bool report = static_cast<bool>(options.on_removed);
+  // Each batch is its own statement and transaction, so requests' writes interleave; its rows
+  // arrive only after the server committed it. A short batch: the rest is gone, or locked by
+  // another instance's cleanup that takes it.
+  auto batch = [this, now, limit, report]() {
     Params p;
-    p.text(partition_).int64(now).int64(static_cast<std::int64_t>(options.batch_size));
-    auto batch = co_await database_->execute<std::size_t>(Statement::remove_expired, std::move(p),
-                                                          &affected);
-    if (!batch) {
-      if (removed == 0 || batch.error() != StoreErrc::cancelled) co_return batch.error();
-      break;
-    }
-    removed += *batch;
-    // A short batch: the rest is gone, or locked by another instance's cleanup that takes it.
-    if (*batch < options.batch_size) break;
-  }
-  co_return removed;
+    p.text(partition_).int64(now).int64(limit);
+    auto decode = [report](const Rows& rows) -> StoreResult<ExpiredBatch> {
+      ExpiredBatch out;
+      if (!report) {
+        out.count = rows.affected();
+        return out;
+      }
+      out.sessions.reserve(static_cast<std::size_t>(rows.count()));
+      for (int i = 0; i < rows.count(); ++i) {
+        ExpiredSession& s = out.sessions.emplace_back();
+        s.key = rows.text(i, 0);
+        s.subject_id = rows.text(i, 1);
+        if (!rows.is_null(i, 2)) s.session_id = rows.text(i, 2);
+        if (!rows.is_null(i, 3)) s.expires = at(rows.int64(i, 3));
+      }
+      out.count = out.sessions.size();
+      return out;
+    };
+    return database_->execute<ExpiredBatch>(
+        report ? Statement::remove_expired_returning : Statement::remove_expired, std::move(p),
+        std::move(decode));
+  };
+  co_return co_await remove_expired_in_batches(std::move(options), std::move(batch));
 }
 
 }  // namespace gatehouse

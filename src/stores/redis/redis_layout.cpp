@@ -1,6 +1,7 @@
 #include "stores/redis/redis_layout.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace gatehouse::redis {
 namespace {
@@ -125,6 +126,33 @@ StoreResult<std::vector<UserSession>> decode_sessions(Reply pairs, const std::st
     if (!session) return session.error();
     if (!*session) return corrupt();  // the scripts return only sessions that exist
     out.push_back(std::move(**session));
+  }
+  return out;
+}
+
+StoreResult<std::vector<ExpiredSession>> decode_expired(Reply rows) {
+  if (rows.type != Reply::Type::array || rows.elements.size() % 4 != 0) return corrupt();
+  std::vector<ExpiredSession> out;
+  out.reserve(rows.elements.size() / 4);
+  for (std::size_t i = 0; i < rows.elements.size(); i += 4) {
+    for (std::size_t f = i; f < i + 4; ++f)
+      if (rows.elements[f].type != Reply::Type::string) return corrupt();
+    const auto& ex = rows.elements[i + 3].text;
+    auto ms = parse_number<std::int64_t>(ex);
+    if (!ms) {
+      // A score: Redis may print it as a double ("1.8e+12").
+      double score = 0;
+      const auto [end, ec] = std::from_chars(ex.data(), ex.data() + ex.size(), score);
+      if (ex.empty() || ec != std::errc{} || end != ex.data() + ex.size() || !(score >= -9e15) ||
+          !(score <= 9e15))
+        return corrupt();
+      ms = static_cast<std::int64_t>(score);
+    }
+    ExpiredSession& s = out.emplace_back();
+    s.key = std::move(rows.elements[i].text);
+    s.subject_id = std::move(rows.elements[i + 1].text);
+    if (!rows.elements[i + 2].text.empty()) s.session_id = std::move(rows.elements[i + 2].text);
+    s.expires = Timestamp(std::chrono::milliseconds(*ms));
   }
   return out;
 }

@@ -77,4 +77,8 @@ StoreResult<std::optional<UserSession>> decode_session(std::string key, Reply fi
 // [key, fields, key, fields, ...] as the query and listing scripts return them.
 StoreResult<std::vector<UserSession>> decode_sessions(Reply pairs, const std::string& partition);
 
+// [key, subject, session id or "", expires, ...] as the reporting cleanup returns them; expires
+// in whole milliseconds (or as Redis prints a sorted set score). Anything else is corrupt.
+StoreResult<std::vector<ExpiredSession>> decode_expired(Reply rows);
+
 }  // namespace gatehouse::redis

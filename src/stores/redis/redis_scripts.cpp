@@ -140,6 +140,24 @@ for _, k in ipairs(ks) do unlink(k) end
 return #ks
 )lua";
 
+// The same, naming each session it removed: key, subject, session id or '', expires (the
+// record's, or its expiry index score when Redis has already dropped the record).
+constexpr std::string_view cleanup_report_body = R"lua(
+local ks = redis.call('ZRANGEBYSCORE', exp_idx, '-inf', '(' .. ARGV[2], 'WITHSCORES', 'LIMIT', 0,
+                      ARGV[3])
+local out = {}
+for n = 1, #ks, 2 do
+  local k = ks[n]
+  local r = redis.call('HMGET', rec(k), 'sub', 'sid', 'ex')
+  out[#out + 1] = k
+  out[#out + 1] = r[1] or redis.call('HGET', owners, k) or ''
+  out[#out + 1] = r[2] or ''
+  out[#out + 1] = r[3] or ks[n + 1]
+  unlink(k)
+end
+return out
+)lua";
+
 // Skips keys whose record Redis has expired, so a page is short only at the end.
 constexpr std::string_view list_body = R"lua(
 local want, out, n = tonumber(ARGV[3]), {}, 0
@@ -192,6 +210,7 @@ const Scripts& scripts() {
       .query = make("query", query_body),
       .remove_matching = make("remove_matching", remove_matching_body),
       .cleanup = make("cleanup", cleanup_body),
+      .cleanup_report = make("cleanup_report", cleanup_report_body),
       .list = make("list", list_body),
   };
   return all;

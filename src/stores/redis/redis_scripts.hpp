@@ -28,6 +28,8 @@ struct Scripts {
   Script remove_matching;
   // now (ms), batch -> how many expiry entries below now were removed (see cleanup's doc).
   Script cleanup;
+  // now (ms), batch -> [key, subject, session id or "", expires (ms), ...] of what it removed.
+  Script cleanup_report;
   // after or "", count -> up to count live sessions with keys above `after`, [key, fields, ...].
   Script list;
 };

@@ -152,27 +152,32 @@ boost::asio::awaitable<StoreResult<std::size_t>> RedisUserSessionStore::delete_u
 
 boost::asio::awaitable<StoreResult<std::size_t>> RedisUserSessionStore::delete_expired_sessions(
     DeleteExpiredOptions options) {
-  if (options.batch_size == 0) co_return StoreErrc::invalid_argument;
   const auto now = std::to_string(clock_().time_since_epoch().count());
-  std::size_t removed = 0;
-  for (;;) {
-    if (co_await cancellation_requested()) {
-      if (removed == 0) co_return StoreErrc::cancelled;
-      break;
-    }
-    // One script per batch: other commands on the node run between batches.
-    auto command = script_call(redis::scripts().cleanup, base_, slot_, false);
+  const bool report = static_cast<bool>(options.on_removed);
+  // One script per batch: other commands on the node run between batches.
+  auto batch = [this, now, limit = std::to_string(options.batch_size),
+                report]() -> boost::asio::awaitable<StoreResult<ExpiredBatch>> {
+    const auto& script = report ? redis::scripts().cleanup_report : redis::scripts().cleanup;
+    auto command = script_call(script, base_, slot_, false);
     command.args.push_back(now);
-    command.args.push_back(std::to_string(options.batch_size));
-    const auto batch = integer_of(co_await engine_->execute(std::move(command)));
-    if (!batch) {
-      if (removed == 0 || batch.error() != StoreErrc::cancelled) co_return batch.error();
-      break;
+    command.args.push_back(limit);
+    auto reply = co_await engine_->execute(std::move(command));
+    ExpiredBatch out;
+    if (!report) {
+      const auto count = integer_of(reply);
+      if (!count) co_return count.error();
+      out.count = static_cast<std::size_t>(*count);
+      co_return out;
     }
-    removed += static_cast<std::size_t>(*batch);
-    if (static_cast<std::size_t>(*batch) < options.batch_size) break;
-  }
-  co_return removed;
+    if (!reply) co_return reply.error();
+    if (reply->is_error()) co_return error_of(*reply);
+    auto removed = redis::decode_expired(std::move(*reply));
+    if (!removed) co_return removed.error();
+    out.sessions = std::move(*removed);
+    out.count = out.sessions.size();
+    co_return out;
+  };
+  co_return co_await remove_expired_in_batches(std::move(options), std::move(batch));
 }
 
 boost::asio::awaitable<StoreResult<UserSessionPage>> RedisUserSessionStore::list_user_sessions(

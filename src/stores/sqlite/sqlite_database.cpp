@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <string>
 
 namespace gatehouse {
 
@@ -65,6 +66,12 @@ std::shared_ptr<SqliteSessionDatabase> open_sqlite_session_database(SqliteDataba
   if (options.path.empty())
     throw StoreOpenError(make_error_code(StoreErrc::invalid_argument),
                          "session database path is empty");
+  // Built against 3.35 or later, but the library loaded may be older: the reported cleanup needs
+  // DELETE ... RETURNING.
+  if (sqlite3_libversion_number() < 3035000)
+    throw StoreOpenError(make_error_code(StoreErrc::unavailable),
+                         std::string("SQLite ") + sqlite3_libversion() +
+                             " is too old for the session database: 3.35 or later is needed");
   return std::make_shared<SqliteSessionDatabase>(std::move(options));
 }
 

@@ -51,9 +51,14 @@ constexpr const char* sql_delete_by_sid =
     "DELETE FROM user_sessions WHERE partition_key = ?1 AND session_id = ?3";
 constexpr const char* sql_delete_by_both =
     "DELETE FROM user_sessions WHERE partition_key = ?1 AND subject_id = ?2 AND session_id = ?3";
-constexpr const char* sql_delete_expired =
-    "DELETE FROM user_sessions WHERE id IN (SELECT id FROM user_sessions "
-    "WHERE partition_key = ?1 AND expires < ?2 LIMIT ?3)";
+#define GH_DELETE_EXPIRED                                                \
+  "DELETE FROM user_sessions WHERE id IN (SELECT id FROM user_sessions " \
+  "WHERE partition_key = ?1 AND expires < ?2 LIMIT ?3)"
+constexpr const char* sql_delete_expired = GH_DELETE_EXPIRED;
+// The same, telling which sessions went (RETURNING: SQLite 3.35 or later), for a reported cleanup.
+constexpr const char* sql_delete_expired_returning =
+    GH_DELETE_EXPIRED " RETURNING key, subject_id, session_id, expires";
+#undef GH_DELETE_EXPIRED
 
 std::int64_t millis(Timestamp t) {
   return t.time_since_epoch().count();
@@ -93,6 +98,27 @@ sqlite::Statement& filtered(Connection& c, const UserSessionsFilter& f, const ch
 StoreResult<void> done(int rc) {
   if (rc == SQLITE_DONE) return {};
   return sqlite::to_store_error(rc);
+}
+
+// One batch of the cleanup, on the writer's connection inside its transaction.
+StoreResult<ExpiredBatch> delete_expired_batch(Connection& c, const std::string& partition,
+                                               std::int64_t now, std::int64_t limit, bool report) {
+  Use q(c.cached(report ? sql_delete_expired_returning : sql_delete_expired));
+  q->bind(1, std::string_view(partition));
+  q->bind(2, now);
+  q->bind(3, limit);
+  ExpiredBatch out;
+  int rc = q->step();
+  for (; report && rc == SQLITE_ROW; rc = q->step()) {
+    ExpiredSession& s = out.sessions.emplace_back();
+    s.key = q->text(0);
+    s.subject_id = q->text(1);
+    if (!q->is_null(2)) s.session_id = q->text(2);
+    if (!q->is_null(3)) s.expires = timestamp(q->int64(3));
+  }
+  if (auto r = done(rc); !r) return r.error();
+  out.count = report ? out.sessions.size() : static_cast<std::size_t>(sqlite3_changes(c.handle()));
+  return out;
 }
 
 }  // namespace
@@ -297,35 +323,21 @@ boost::asio::awaitable<StoreResult<std::size_t>> SqliteUserSessionStore::delete_
 
 boost::asio::awaitable<StoreResult<std::size_t>> SqliteUserSessionStore::delete_expired_sessions(
     DeleteExpiredOptions options) {
-  if (options.batch_size == 0) co_return StoreErrc::invalid_argument;
   const auto now = millis(clock_());
   const auto limit = static_cast<std::int64_t>(options.batch_size);
-  std::size_t removed = 0;
-  for (;;) {
-    if (co_await cancellation_requested()) {
-      if (removed == 0) co_return StoreErrc::cancelled;
-      break;
-    }
-    // Each batch is one queued write, so requests' writes interleave with a long cleanup.
-    auto work = [partition = partition_, now, limit](Connection& c) -> StoreResult<std::size_t> {
-      Use q(c.cached(sql_delete_expired));
-      q->bind(1, std::string_view(partition));
-      q->bind(2, now);
-      q->bind(3, limit);
-      if (auto r = done(q->step()); !r) return r.error();
-      return static_cast<std::size_t>(sqlite3_changes(c.handle()));
+  const bool report = static_cast<bool>(options.on_removed);
+  // Each batch is one queued write, so requests' writes interleave with a long cleanup; its rows
+  // reach the caller only once its transaction committed.
+  auto batch = [this, now, limit, report]() {
+    auto work = [partition = partition_, now, limit, report](Connection& c) {
+      return delete_expired_batch(c, partition, now, limit, report);
     };
-    auto batch = co_await sqlite::run_on<std::size_t>(database_->writer(),
-                                                      Job::Kind::in_transaction, std::move(work));
-    if (!batch) {
-      if (removed == 0 || batch.error() != StoreErrc::cancelled) co_return batch.error();
-      break;
-    }
-    removed += *batch;
-    if (*batch < options.batch_size) break;
-  }
+    return sqlite::run_on<ExpiredBatch>(database_->writer(), Job::Kind::in_transaction,
+                                        std::move(work));
+  };
+  auto removed = co_await remove_expired_in_batches(std::move(options), std::move(batch));
   // Move the deletions from the WAL into the database file, off the caller's path.
-  if (removed > 0) database_->request_checkpoint();
+  if (removed && *removed > 0) database_->request_checkpoint();
   co_return removed;
 }
 

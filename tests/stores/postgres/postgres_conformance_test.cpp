@@ -1,6 +1,7 @@
-// The three conformance suites against a real PostgreSQL server, each test in a schema of its own.
+// The four conformance suites against a real PostgreSQL server, each test in a schema of its own.
 #include <gatehouse/stores/postgres_user_session_store.hpp>
 
+#include "conformance/user_session_cleanup_conformance.hpp"
 #include "conformance/user_session_listing_conformance.hpp"
 #include "conformance/user_session_partitions_conformance.hpp"
 #include "conformance/user_session_store_conformance.hpp"
@@ -38,6 +39,8 @@ struct PostgresTraits {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, UserSessionStoreConformance,
+                               ::testing::Types<PostgresTraits>);
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, UserSessionStoreCleanupConformance,
                                ::testing::Types<PostgresTraits>);
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, UserSessionStoreListingConformance,
                                ::testing::Types<PostgresTraits>);

@@ -2,6 +2,7 @@
 // (listing is one script in one slot, as on a single server, and runs there),
 // a partition in one slot, partitions spread over the masters, resharding under the store
 // (ASK while the slot migrates, MOVED after), two instances.
+#include "conformance/user_session_cleanup_conformance.hpp"
 #include "conformance/user_session_partitions_conformance.hpp"
 #include "conformance/user_session_store_conformance.hpp"
 #include "stores/redis/redis_layout.hpp"
@@ -18,6 +19,7 @@ using redis::Reply;
 
 using ClusterEngines = ::testing::Types<RedisClusterTraits, RedisClusterAttachedTraits>;
 INSTANTIATE_TYPED_TEST_SUITE_P(RedisCluster, UserSessionStoreConformance, ClusterEngines);
+INSTANTIATE_TYPED_TEST_SUITE_P(RedisCluster, UserSessionStoreCleanupConformance, ClusterEngines);
 // Partitions of one engine land on different masters: the views route by slot.
 INSTANTIATE_TYPED_TEST_SUITE_P(RedisCluster, UserSessionStorePartitionsConformance, ClusterEngines);
 

@@ -265,6 +265,31 @@ Reply hash(std::vector<std::string> fields) {
   return r;
 }
 
+TEST(RedisLayout, RemovedSessionsDecodeStrictly) {
+  auto removed = decode_expired(hash({"k1", "alice", "s1", "7", "k2", "bob", "", "1.8e+12"}));
+  ASSERT_TRUE(removed);
+  using std::chrono::milliseconds;
+  EXPECT_EQ(*removed, (std::vector<ExpiredSession>{
+                          {"k1", "alice", "s1", Timestamp(milliseconds(7))},
+                          {"k2", "bob", std::nullopt, Timestamp(milliseconds(1'800'000'000'000))}}))
+      << "a score as Redis may print it";
+  ASSERT_TRUE(decode_expired(hash({})));
+  EXPECT_TRUE(decode_expired(hash({}))->empty());
+  for (auto bad : std::vector<std::vector<std::string>>{{"k1", "alice", "s1"},
+                                                        {"k1", "alice", "s1", ""},
+                                                        {"k1", "alice", "s1", "x"},
+                                                        {"k1", "alice", "s1", "1e300"},
+                                                        {"k1", "alice", "s1", "nan"}}) {
+    auto r = decode_expired(hash(bad));
+    ASSERT_FALSE(r) << bad[3];
+    EXPECT_EQ(r.error(), StoreErrc::corrupt);
+  }
+  auto nested = hash({"k1", "alice", "s1"});
+  nested.elements.push_back(hash({}));
+  EXPECT_FALSE(decode_expired(nested)) << "every field a string";
+  EXPECT_FALSE(decode_expired(Reply{.type = Reply::Type::integer}));
+}
+
 TEST(RedisLayout, SessionsDecodeStrictly) {
   auto full = decode_session("k",
                              hash({"sub", "alice", "sid", "s1", "cr", "5", "rn", "6", "ex", "7",

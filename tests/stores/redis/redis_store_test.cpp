@@ -1,3 +1,4 @@
+#include "conformance/user_session_cleanup_conformance.hpp"
 #include "conformance/user_session_listing_conformance.hpp"
 #include "conformance/user_session_partitions_conformance.hpp"
 #include "conformance/user_session_store_conformance.hpp"
@@ -19,6 +20,7 @@ using redis::Reply;
 
 using RedisEngines = ::testing::Types<RedisTraits, RedisAttachedTraits>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStoreConformance, RedisEngines);
+INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStoreCleanupConformance, RedisEngines);
 INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStoreListingConformance, RedisEngines);
 INSTANTIATE_TYPED_TEST_SUITE_P(Redis, UserSessionStorePartitionsConformance, RedisEngines);
 
@@ -116,6 +118,29 @@ TEST_F(RedisStore, SessionsRedisExpiredAreSkippedPrunedAndCountedOnce) {
   EXPECT_EQ(*removed, 3u) << "the one Redis dropped counts too";
   EXPECT_TRUE(keys().empty());
   EXPECT_EQ(*run(io_, store->delete_expired_sessions({})), 0u) << "counted once";
+}
+
+// A reported cleanup names a session whose record Redis already dropped too: its subject (from
+// the owners hash) and expiry (the expiry index score); its sid went with the record.
+TEST_F(RedisStore, ACleanupReportsSessionsRedisExpiredWithoutTheirSid) {
+  auto store = open();
+  const auto kept = make_session("a", "alice", "sid-a", clock_.now());
+  const auto dropped = make_session("b", "bob", "sid-b", clock_.now());
+  for (const auto& s : {kept, dropped}) ASSERT_TRUE(run(io_, store->create_user_session(s)));
+  server().command({"DEL", prefix_ + ":{=app}:s:b", prefix_ + ":{=app}:i:sid-b"});  // the TTL fired
+  clock_.advance(2h);
+  std::vector<ExpiredSession> told;
+  DeleteExpiredOptions options{.batch_size = 10};
+  options.on_removed = [&](std::span<const ExpiredSession> removed) {
+    told.insert(told.end(), removed.begin(), removed.end());
+  };
+  auto removed = run(io_, store->delete_expired_sessions(std::move(options)));
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, 2u);
+  std::sort(told.begin(), told.end(), [](auto& x, auto& y) { return x.key < y.key; });
+  EXPECT_EQ(told, (std::vector<ExpiredSession>{{"a", "alice", "sid-a", kept.expires},
+                                               {"b", "bob", std::nullopt, dropped.expires}}));
+  EXPECT_TRUE(keys().empty());
 }
 
 TEST_F(RedisStore, ScriptsAreSentAgainWhenRedisForgotThem) {
