@@ -77,6 +77,10 @@ test-fast: build
 NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 # The suites skip when no binary exists (handy while editing one of them); `make test` must fail.
 NODE_TEST_ENV = GATEHOUSE_BIN=$(CURDIR)/$(BUILD)/apps/gatehouse/gatehouse GATEHOUSE_REQUIRE_BIN=1
+# The integration and browser suites leave every gateway's and command's output and every secret
+# they use (cookies, tokens, codes, client secrets, admin tokens, webhook URLs, keys) in one temp
+# dir (GATEHOUSE_TEST_LOG_DIR, removed after; E2E_KEEP_TMP=1 keeps it); then no log line of the
+# whole run may hold any of them (scripts/check-log-secrets.mjs).
 test-node: build
 	@./scripts/install-deps.sh node
 	cd demo/idp && $(NPM_CI)
@@ -84,8 +88,11 @@ test-node: build
 	cd tests/browser && $(NPM_CI)
 	cd demo/idp && npm test
 	cd demo/api && npm test
-	cd tests/integration && $(NODE_TEST_ENV) npm test
-	cd tests/browser && $(NODE_TEST_ENV) npm test
+	logs=$$(mktemp -d -t gatehouse-test-logs-XXXXXX) && \
+	  trap 'if [ -n "$$E2E_KEEP_TMP" ]; then echo "kept $$logs"; else rm -rf "$$logs"; fi' EXIT && \
+	  (cd tests/integration && GATEHOUSE_TEST_LOG_DIR=$$logs $(NODE_TEST_ENV) npm test) && \
+	  (cd tests/browser && GATEHOUSE_TEST_LOG_DIR=$$logs $(NODE_TEST_ENV) npm test) && \
+	  node scripts/check-log-secrets.mjs "$$logs"
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan: deps

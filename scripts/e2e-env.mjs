@@ -15,7 +15,8 @@
 //   ... await env.storeServer.kill(); await env.storeServer.start() ...
 //
 // Run directly (`node scripts/e2e-env.mjs [--api]`) it starts one environment (with the sample
-// API), prints its URLs and waits for Ctrl-C.
+// API), prints its URLs and waits for Ctrl-C. With GATEHOUSE_TEST_LOG_DIR set, every gateway's log
+// and every secret it is given are also recorded there for the whole run (scripts/e2e-record.mjs).
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -26,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { idpRecordingEnv, recordConfigSecrets, recordEnvSecrets, recordKeyRing, shareLog } from './e2e-record.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_BIN = join(REPO_ROOT, 'build/apps/gatehouse/gatehouse');
@@ -53,10 +55,46 @@ export function generateSigningJwk(alg = 'RS256') {
   return { ...pair.privateKey.export({ format: 'jwk' }), alg, kid: randomUUID() };
 }
 
-/** Asks the kernel for a free loopback port. Another process could grab it before we bind it
- *  again; acceptable for tests, and start-up fails loudly if it happens. */
-export async function freePort(host = '127.0.0.1') {
+/** The first port of the kernel's ephemeral range (what listen(0) and outgoing connections
+ *  get), 32768 when it cannot be read. */
+function ephemeralLow() {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 1024 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+const handedOut = new Set(); // never the same port twice from one process
+
+async function canListen(port, host) {
   const server = createServer();
+  try {
+    server.listen(port, host);
+    await once(server, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await new Promise((r) => server.close(() => r()));
+  }
+}
+
+/** A free loopback port for a process we start next. Picked at random below the ephemeral
+ *  range: a port from listen(0) could be handed again by the kernel to the next listen(0) (the
+ *  IdP, the sample API) before our process binds it, which made a gateway fail with "Address
+ *  already in use". Another test file could still pick the same port in the same instant
+ *  (1 in ~10,000); start-up then fails loudly. */
+export async function freePort(host = '127.0.0.1') {
+  const high = Math.min(ephemeralLow(), 65536) - 1;
+  const low = Math.max(1025, Math.min(20000, high - 1000));
+  for (let attempt = 0; attempt < 64; ++attempt) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (handedOut.has(port) || !(await canListen(port, host))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  const server = createServer(); // a crowded range: fall back to the kernel's choice
   server.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address();
@@ -225,7 +263,7 @@ export async function startIdp({ repoRoot = REPO_ROOT, gatehouseOrigins, port = 
   const log = openSync(logFile, 'a');
   const child = track(spawn(process.execPath, [server], {
     cwd: join(repoRoot, 'demo/idp'),
-    env: { ...process.env, IDP_PORT: String(port), GATEHOUSE_ORIGIN: gatehouseOrigins.join(','), ...env },
+    env: { ...process.env, IDP_PORT: String(port), GATEHOUSE_ORIGIN: gatehouseOrigins.join(','), ...idpRecordingEnv(), ...env },
     stdio: ['ignore', log, log],
   }));
   closeSync(log);
@@ -321,6 +359,7 @@ export async function startGatehouse({ bin = gatehouseBinary(), configPath, url,
     cwd, env: gatewayEnv(env), stdio: ['ignore', log, log],
   }));
   closeSync(log);
+  shareLog(logFile, child);
   try {
     await waitForStatus(`${url}${readyPath}`, { status: readyStatus, child, logFile });
   } catch (err) {
@@ -365,7 +404,7 @@ export async function startGatehouse({ bin = gatehouseBinary(), configPath, url,
  * Resolves to { gatehouseUrl, adminUrl, idpUrl, apiUrl, tmpDir, configPath, config, logs, port,
  * gatehouse, idp, api, gateways, startGateway(options), apiStats(), stop() } (plus idpSigningKey
  * when given); idpUrl is also the issuer, CLIENT_ID / CLIENT_SECRET the client. `gateways` lists
- * every instance as { url, port, adminUrl, configPath, logFile, gatehouse, stop }, the first being
+ * every instance as { url, port, adminUrl, configPath, logFile, keyRing, gatehouse, stop }, the first being
  * gatehouseUrl's; startGateway({ port, adminPort, gatehouseEnv, readyPath, readyStatus, config })
  * starts one more (config: merged over the shared one) and resolves to such an entry.
  * On a start-up failure every process is stopped and the error carries the logs.
@@ -400,6 +439,7 @@ export async function startEnvironment({
       idp: idp ? await idp.stop() : undefined,
     };
     if (storeServer) await storeServer.stop({ keep });
+    for (const g of gateways) recordKeyRing(g.keyRing); // as the test left it (rotated, say)
     if (!keep) await rm(tmpDir, { recursive: true, force: true });
     return codes;
   };
@@ -417,12 +457,17 @@ export async function startEnvironment({
     const logFile = join(tmpDir, `${name}.log`);
     logs[name] = logFile;
     // 0600: the file holds the client secret and gatehouse warns about readable secrets.
-    await writeFile(configPath, `${toToml(cfg)}${toml}`, { mode: 0o600 });
+    const text = `${toToml(cfg)}${toml}`;
+    await writeFile(configPath, text, { mode: 0o600 });
+    const keysPath = recordConfigSecrets(text);
+    recordEnvSecrets({ ...gatehouseEnv, ...extraEnv });
     const url = `http://127.0.0.1:${p}`;
     const gatehouse = await startGatehouse({
       bin: gatehouseBin, configPath, url, cwd: tmpDir, logFile, env: { ...gatehouseEnv, ...extraEnv }, readyPath: rp, readyStatus: rs,
     });
-    const entry = { url, port: p, adminUrl: `http://127.0.0.1:${ap}`, configPath, logFile, gatehouse, stop: gatehouse.stop };
+    const keyRing = keysPath && resolve(tmpDir, keysPath);
+    recordKeyRing(keyRing);
+    const entry = { url, port: p, adminUrl: `http://127.0.0.1:${ap}`, configPath, logFile, keyRing, gatehouse, stop: gatehouse.stop };
     gateways.push(entry);
     return entry;
   };

@@ -22,6 +22,7 @@ import LRU from 'oidc-provider/lib/helpers/lru.js';
 
 const STORE_ENTRIES = 1_000_000;
 import { DPOP_ALGS, resourceIndicators } from './api-tokens.mjs';
+import { issuedTokenRecorder, recordIssuedTokens, recordingLogoutTokens } from './issued-tokens.mjs';
 import { esc, loginPage, page, readForm } from './pages.mjs';
 import { installTestHooks } from './test-hooks.mjs';
 
@@ -126,6 +127,10 @@ export function readConfig(env = process.env) {
   if (testHooks && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
     throw new Error(`IDP_TEST_HOOKS=1 only on a loopback IDP_HOST, got "${host}"`);
   }
+  const issuedTokensFile = env.IDP_ISSUED_TOKENS_FILE || undefined;
+  if (issuedTokensFile && !testHooks) {
+    throw new Error('IDP_ISSUED_TOKENS_FILE needs IDP_TEST_HOOKS=1: it writes every token the IdP issues to a file');
+  }
   return {
     host,
     port: int('IDP_PORT', 9090, 0), // 0 = pick a free port (tests)
@@ -140,6 +145,7 @@ export function readConfig(env = process.env) {
     dpopNonce: flag('IDP_DPOP_NONCE', false), // RFC 9449 section 8: demand a server nonce
     rotateRefreshToken: flag('IDP_ROTATE_REFRESH_TOKEN', true),
     testHooks,
+    issuedTokensFile, // test hooks only: every issued token appended there (issued-tokens.mjs)
     ttl: {
       AccessToken: accessTokenTtl(),
       IdToken: int('IDP_TTL_ID_TOKEN', 3600),
@@ -207,6 +213,7 @@ export function createProvider(config, issuer) {
   };
 
   const store = new LRU({ maxSize: STORE_ENTRIES });
+  const record = config.issuedTokensFile ? issuedTokenRecorder(config.issuedTokensFile) : undefined;
   const provider = new Provider(issuer, {
     adapter: (model) => new MemoryAdapter(model, store),
     clients: [client],
@@ -290,7 +297,7 @@ ${auto ? `<script>document.getElementById('logout-yes').click()</script>` : ''}`
       ctx.body = page('Error', `<h1>Error</h1>${Object.entries(out)
         .map(([k, v]) => `<p><strong>${esc(k)}</strong>: ${esc(v)}</p>`).join('')}`);
     },
-    fetch: devFetch,
+    fetch: record ? recordingLogoutTokens(devFetch, record) : devFetch,
   });
   // Plain http on loopback, no reverse proxy: never trust X-Forwarded-*; cookies then come out
   // without the Secure flag because the request is not https.
@@ -301,6 +308,7 @@ ${auto ? `<script>document.getElementById('logout-yes').click()</script>` : ''}`
   });
   provider.on('server_error', (_ctx, err) => console.error('idp: server_error', err));
   logDeliveriesAndRevocations(provider);
+  if (record) recordIssuedTokens(provider, record);
   return provider;
 }
 
@@ -413,6 +421,7 @@ async function main() {
   if (config.signingKey) console.log(`idp signing key ${config.signingKey.kid} (${config.signingKey.alg}) from IDP_SIGNING_KEY_FILE`);
   console.log(`idp access tokens: ${config.apiResources.length ? `JWT for ${config.apiResources.join(', ')}` : 'opaque'}, ${config.ttl.AccessToken} s; DPoP nonce ${config.dpopNonce ? 'required' : 'off'}; refresh tokens ${config.rotateRefreshToken ? 'rotate on every use' : 'rotate past 70 % of their lifetime'}`);
   if (config.testHooks) console.log('idp test hooks on at /__test/ (IDP_TEST_HOOKS=1): never in the demo');
+  if (config.issuedTokensFile) console.log(`idp issued tokens appended to ${config.issuedTokensFile} (IDP_ISSUED_TOKENS_FILE)`);
   console.log(`idp listening on ${idp.issuer}`);
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -1,7 +1,8 @@
 // The admin page (GET /admin/ on the admin listener) in chromium, end to end: a user signs in
 // through the SPA in one browser, an operator signs in to the admin page in another with the
 // admin token, finds the user's session by `sub`, revokes it, and the user's browser is signed
-// out. Also: the page's CSP and headers, a wrong token, sign-out, a token refused later.
+// out. Also: the page's CSP and headers, a wrong token, sign-out, a token refused later, and
+// paging through more sessions than one page holds.
 //   cd tests/browser && npm ci && node --test admin.test.mjs
 // Starts its own IdP and gateway (scripts/e2e-env.mjs) when the gatehouse binary exists
 // (build/apps/gatehouse/gatehouse or GATEHOUSE_BIN); skips only when it does not, and with
@@ -10,10 +11,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { loginMany } from '../../scripts/bench-lib/seed-sessions.mjs';
 import { gatehouseBinary, startEnvironment } from '../../scripts/e2e-env.mjs';
 import { launch, signIn, userStatus } from './harness.mjs';
 
 const ADMIN_TOKEN = randomBytes(32).toString('hex');
+const PAGE_SIZE = 50; // src/admin/page/app.js
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
   + "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -202,6 +205,46 @@ describe('admin page (end to end)', { timeout: 180_000 }, () => {
       assert.equal(await admin.locator('#metrics').isVisible(), false);
     } finally {
       for (const b of [...phones, operator]) await b.close();
+    }
+  });
+
+  adminTest('more sessions than a page holds: Next and Previous page through every one of them', async () => {
+    const made = await loginMany(env, PAGE_SIZE + 5, { concurrency: 8, seconds: 60 });
+    assert.equal(made.done, PAGE_SIZE + 5, `real logins (${made.failures} failed)`);
+    const listed = await fetch(`${env.adminUrl}/admin/sessions?limit=1000`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) });
+    assert.equal(listed.status, 200);
+    const every = (await listed.json()).sessions.map((s) => s.id);
+    assert.ok(every.length > PAGE_SIZE && every.length <= 2 * PAGE_SIZE, `${every.length} sessions: two pages`);
+
+    const operator = await launch();
+    try {
+      const admin = await operator.context.newPage();
+      await admin.goto(`${env.adminUrl}/admin/`);
+      await admin.locator('#token').fill(ADMIN_TOKEN);
+      await admin.locator('#signin-form button[type=submit]').click();
+      await admin.locator('#view-title').filter({ hasText: 'Every session' }).waitFor();
+      const rows = admin.locator('#sessions tbody tr');
+      const shown = () => rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
+      await rows.nth(PAGE_SIZE - 1).waitFor();
+      const first = await shown();
+      assert.equal(first.length, PAGE_SIZE, 'a full first page');
+      assert.equal(await admin.locator('#prev-page').isDisabled(), true, 'no page before the first');
+      assert.equal(await admin.locator('#next-page').isDisabled(), false, 'a next page');
+
+      await admin.locator('#next-page').click();
+      await admin.locator('#page-info').filter({ hasText: /^Page 2$/ }).waitFor();
+      const second = await shown();
+      assert.equal(second.length, every.length - PAGE_SIZE, 'the rest on the second page');
+      assert.deepEqual([...first, ...second].sort(), [...every].sort(), 'both pages together: every session, once');
+      assert.equal(await admin.locator('#next-page').isDisabled(), true, 'no page after the last');
+      assert.equal(await admin.locator('#prev-page').isDisabled(), false);
+
+      await admin.locator('#prev-page').click();
+      await admin.locator('#page-info').filter({ hasText: /^Page 1$/ }).waitFor();
+      assert.deepEqual(await shown(), first, 'Previous shows the first page again');
+      assert.equal(await admin.locator('#prev-page').isDisabled(), true);
+    } finally {
+      await operator.close();
     }
   });
 });

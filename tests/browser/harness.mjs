@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { parseSetCookie, recordCookie } from '../integration/lib/scripted-browser.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const STEP_TIMEOUT_MS = 15_000;
@@ -23,6 +24,12 @@ export async function launch(options = {}) {
     ...options,
   });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  // Every gateway cookie the browser is given, for the whole run's log check.
+  context.on('response', (res) => {
+    res.headerValues('set-cookie')
+      .then((lines) => { for (const line of lines.flatMap((l) => l.split('\n'))) recordCookie(parseSetCookie(line)); })
+      .catch(() => {}); // the context closed first
+  });
   return {
     context,
     async close() {

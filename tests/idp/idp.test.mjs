@@ -6,7 +6,7 @@ import {
   constants, createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify,
 } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -797,6 +797,53 @@ describe('demo IdP without IDP_TEST_HOOKS', { timeout: 60_000 }, () => {
       assert.equal((await hook(idp, method, path)).status, 404, path);
     }
     assert.doesNotMatch(idp.output(), /test hooks/);
+  });
+});
+
+describe('demo IdP with IDP_ISSUED_TOKENS_FILE (and IDP_TEST_HOOKS=1)', { timeout: 60_000 }, () => {
+  let rp;
+  let idp;
+  let dir;
+  const file = () => join(dir, 'issued.jsonl');
+  const issued = () => readFileSync(file(), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'idp-issued-'));
+    rp = await startRelyingParty();
+    idp = await startIdp({ GATEHOUSE_ORIGIN: rp.origin, IDP_TEST_HOOKS: '1', IDP_ISSUED_TOKENS_FILE: file() });
+  });
+  after(async () => {
+    await idp?.stop();
+    await rp?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('every code and token it issues is appended: login, refresh, client credentials, back-channel logout', async () => {
+    assert.match(idp.output(), /idp issued tokens appended to .*issued\.jsonl \(IDP_ISSUED_TOKENS_FILE\)/);
+    const c = new Client(idp.issuer, rp.origin);
+    await c.discover();
+    const { tokens } = await c.login({ scope: API_SCOPES });
+    const refreshed = (await c.token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).json;
+    const machine = (await c.token({ grant_type: 'client_credentials', scope: 'api.read' })).json;
+    await c.logout(refreshed.id_token);
+    const logoutToken = rp.logouts.at(-1)?.form.get('logout_token');
+    assert.ok(logoutToken, 'the back-channel logout was sent');
+    const has = (kind, value) => issued().some((e) => e.kind === kind && e.value === value);
+    for (const t of [tokens, refreshed]) {
+      assert.ok(has('access token', t.access_token), 'the JWT access token as the client got it');
+      assert.ok(has('refresh token', t.refresh_token), 'the refresh token');
+      assert.ok(has('id token', t.id_token), 'the ID token');
+    }
+    assert.ok(has('client credentials token', machine.access_token), 'the client-credentials token');
+    assert.ok(has('logout token', logoutToken), 'the back-channel logout token');
+    assert.ok(issued().some((e) => e.kind === 'authorization code' && /^[\w-]{43}$/.test(e.value)), 'the authorization code');
+    assert.ok(!idp.output().includes(tokens.refresh_token), 'and none of them in its own output');
+  });
+
+  test('the variable needs IDP_TEST_HOOKS=1', async () => {
+    const { readConfig } = await import(SERVER);
+    assert.throws(() => readConfig({ IDP_ISSUED_TOKENS_FILE: file() }), /IDP_ISSUED_TOKENS_FILE needs IDP_TEST_HOOKS=1/);
+    assert.equal(readConfig({ IDP_TEST_HOOKS: '1', IDP_ISSUED_TOKENS_FILE: file() }).issuedTokensFile, file());
+    assert.equal(readConfig({}).issuedTokensFile, undefined);
   });
 });
 

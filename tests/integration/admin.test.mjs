@@ -4,14 +4,14 @@
 // session on its very next request.
 // Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import { freePort, toToml } from '../../scripts/e2e-env.mjs';
-import { BIN, check, skipReason, useEnvironment } from './lib/harness.mjs';
+import { gatehouse } from './lib/cli.mjs';
+import { check, skipReason, useEnvironment } from './lib/harness.mjs';
 import { assertStatus } from './lib/expect.mjs';
 import { ScriptedBrowser } from './lib/scripted-browser.mjs';
 
@@ -227,11 +227,7 @@ describe('admin API with the token from GATEHOUSE_ADMIN_TOKEN', { skip: skipReas
       admin: { listen: new URL(env.adminUrl).host, token: TOKEN } };
     const path = join(env.tmpDir, 'taken-admin-port.toml');
     await writeFile(path, toToml(config), { mode: 0o600 });
-    const envVars = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
-    const result = await new Promise((resolve) => {
-      execFile(BIN, ['serve', '--config', path], { env: envVars, timeout: 10_000, killSignal: 'SIGKILL' },
-        (err, stdout, stderr) => resolve({ code: err ? (err.code ?? err.signal) : 0, output: stdout + stderr }));
-    });
+    const result = await gatehouse(['serve', '--config', path], { timeoutMs: 10_000 });
     assert.equal(result.code, 1, result.output);
     assert.match(result.output, /cannot start: admin\.listen: /);
   });

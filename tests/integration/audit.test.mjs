@@ -4,8 +4,7 @@
 // admin token ever appears in them; SIGHUP after a rename (logrotate) sends the next event to a
 // new file. Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -15,8 +14,10 @@ import { after, before, describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLIENT_ID, generateSigningJwk } from '../../scripts/e2e-env.mjs';
 import { assertStatus } from './lib/expect.mjs';
-import { BIN, check, skipReason, useEnvironment } from './lib/harness.mjs';
+import { gatehouse } from './lib/cli.mjs';
+import { check, skipReason, useEnvironment } from './lib/harness.mjs';
 import { JWT_LIKE, signJwt } from './lib/jwt.mjs';
+import { sample, scrape } from './lib/metrics.mjs';
 import { SESSION_COOKIE, ScriptedBrowser, claimMap } from './lib/scripted-browser.mjs';
 
 const TOKEN = 'e2e-audit-admin-token-0123456789abcdef0123';
@@ -24,10 +25,13 @@ const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const POLL_MS = 8000;
 const USER_AGENT = 'AuditTest/1.0 (X11; Linux x86_64)';
 
-/** A webhook receiver: every POST body (a JSON array) and every event in arrival order. */
+/** A webhook receiver: every POST body (a JSON array) and every event in arrival order. Its URL
+ *  carries a credential, as such URLs often do (path and query): anything else gets a 401. */
 function startReceiver() {
   const batches = [];
+  const path = `/audit/${randomBytes(16).toString('hex')}?key=${randomBytes(16).toString('hex')}`;
   const server = createServer((req, res) => {
+    if (req.url !== path) { res.writeHead(401).end(); return; }
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -42,7 +46,7 @@ function startReceiver() {
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => resolve({
-      url: `http://127.0.0.1:${server.address().port}/audit`,
+      url: `http://127.0.0.1:${server.address().port}${path}`,
       batches,
       events: () => batches.flatMap((b) => b.body),
       close: () => new Promise((r) => server.close(r)),
@@ -175,6 +179,13 @@ describe('session audit events (end to end)', { skip: skipReason(), timeout: 240
     }
   });
 
+  check(holder, 'nothing was dropped: both sinks\' drop counters are on /metrics, at 0', async ({ env }) => {
+    const text = await scrape(env.adminUrl, TOKEN);
+    for (const series of ['gatehouse_audit_file_dropped_total', 'gatehouse_audit_webhook_dropped_total']) {
+      assert.equal(sample(text, series), 0, `${series} in\n${text}`);
+    }
+  });
+
   check(holder, 'no token, cookie handle or admin token in the audit log', async () => {
     const text = readFileSync(auditFile(), 'utf8');
     const sent = JSON.stringify(receiver.events());
@@ -205,16 +216,6 @@ describe('session audit events (end to end)', { skip: skipReason(), timeout: 240
     assert.equal(env.gatehouse.child.exitCode, null, 'gatehouse still running after SIGHUP');
   });
 });
-
-/** A gatehouse command, without the caller's GATEHOUSE_* variables. */
-function cli(args, cwd) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
-  return new Promise((resolve) => {
-    execFile(BIN, args, { cwd, env, timeout: 20_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      resolve({ code: err ? (err.code ?? err.signal) : 0, stdout, stderr });
-    });
-  });
-}
 
 async function call(env, path, cookie, { method = 'GET' } = {}) {
   const res = await fetch(`${env.gatehouseUrl}${path}`, {
@@ -289,7 +290,7 @@ describe('session audit events: refresh, refresh_failed, my sessions, the comman
   check(holder, 'gatehouse sessions revoke writes its events to the audit file', async ({ env, track }) => {
     const alice = await signIn(env, track, 'alice');
     const started = await eventually(events, { event: 'session_started', sid: alice.sid }, 'login');
-    const out = await cli(['sessions', 'revoke', '--sub', alice.sub, '--config', env.configPath], env.tmpDir);
+    const out = await gatehouse(['sessions', 'revoke', '--sub', alice.sub, '--config', env.configPath], { cwd: env.tmpDir });
     assert.equal(out.code, 0, out.stderr);
     const action = await eventually(events, { event: 'admin_action', action: 'revoke', user_agent: `gatehouse-cli uid=${process.getuid()}` }, 'CLI revoke');
     assert.equal(action.actor, 'admin');
@@ -305,12 +306,25 @@ describe('session audit events: refresh, refresh_failed, my sessions, the comman
 describe('session audit events: expiry (end to end)', { skip: skipReason(), timeout: 120_000 }, () => {
   const { holder, state } = withAuditFile({ extraConfig: { session: { idle_timeout: '2s', renew_after: '1s', cleanup_interval: '1s' } } });
 
-  check(holder, 'the periodic cleanup: one session_ended (expired, cleanup) with the count', async ({ env, track }) => {
-    const alice = await signIn(env, track, 'alice');
-    await eventually(() => readEvents(state.file()), { event: 'session_started', sid: alice.sid }, 'login');
-    const ended = await eventually(() => readEvents(state.file()), { event: 'session_ended', actor: 'cleanup' }, 'cleanup');
-    assert.equal(ended.reason, 'expired');
-    assert.ok(ended.count >= 1, `count ${ended.count}`);
-    assert.ok(!('sub' in ended) && !('session_id' in ended), 'a cleanup batch names no session');
+  check(holder, 'the periodic cleanup: one session_ended (expired, cleanup) per session, naming it', async ({ env, track }) => {
+    const events = () => readEvents(state.file());
+    const users = [await signIn(env, track, 'alice'), await signIn(env, track, 'bob')];
+    const started = [];
+    for (const u of users) started.push(await eventually(events, { event: 'session_started', sid: u.sid }, `${u.sub}: login`));
+    // Nobody uses the sessions again: they expire (idle 2 s) and the cleanup (every 1 s) removes them.
+    for (const [i, u] of users.entries()) {
+      const ended = await eventually(events, { event: 'session_ended', session_id: started[i].session_id }, `${u.sub}: cleanup`);
+      assert.equal(ended.reason, 'expired');
+      assert.equal(ended.actor, 'cleanup');
+      assert.equal(ended.sub, u.sub);
+      assert.equal(ended.sid, u.sid);
+      assert.equal(ended.count, 1);
+      assert.ok(!('client_address' in ended), 'no request caused it');
+    }
+    const byCleanup = events().filter((e) => e.event === 'session_ended' && e.actor === 'cleanup');
+    assert.ok(byCleanup.every((e) => e.sub && e.session_id && e.count === 1), `every cleanup event names its session:\n${JSON.stringify(byCleanup, null, 1)}`);
+    for (const s of started) {
+      assert.equal(events().filter((e) => e.event === 'session_ended' && e.session_id === s.session_id).length, 1, `one end for ${s.session_id}`);
+    }
   });
 });

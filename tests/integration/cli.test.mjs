@@ -1,24 +1,17 @@
 // The gatehouse command line: --help, check-config on good and bad files, serve refusing a
 // bad file. No IdP needed. Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLIENT_SECRET, REPO_ROOT, baseConfig, toToml } from '../../scripts/e2e-env.mjs';
-import { BIN, skipReason } from './lib/harness.mjs';
+import { gatehouse } from './lib/cli.mjs';
+import { skipReason } from './lib/harness.mjs';
 
 /** Runs the binary; resolves to { code, output } (stdout + stderr); killed after 10 s. */
-function run(args, { cwd } = {}) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
-  return new Promise((resolve) => {
-    execFile(BIN, args, { cwd, env, timeout: 10_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      const code = err ? (err.killed ? 'killed after 10 s' : err.code ?? err.signal) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
-  });
-}
+const run = (args, { cwd } = {}) => gatehouse(args, { cwd, timeoutMs: 10_000 });
 
 describe('gatehouse command line', { skip: skipReason(), timeout: 60_000 }, () => {
   let dir;

@@ -5,7 +5,6 @@
 // ends the old key's sessions on both (401); a broken file written over the ring, and a SIGHUP
 // on it, keep both serving. Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +12,8 @@ import { describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { API_AUDIENCE, freePort } from '../../scripts/e2e-env.mjs';
 import { assertStatus } from './lib/expect.mjs';
-import { BIN, check, skipReason, useEnvironment } from './lib/harness.mjs';
+import { gatehouse } from './lib/cli.mjs';
+import { check, skipReason, useEnvironment } from './lib/harness.mjs';
 import { SESSION_COOKIE, ScriptedBrowser } from './lib/scripted-browser.mjs';
 
 // Both origins are known before the IdP starts: it must accept both instances' callbacks.
@@ -22,12 +22,7 @@ const portB = await freePort();
 const originA = `http://127.0.0.1:${portA}`;
 const originB = `http://127.0.0.1:${portB}`;
 
-function cli(args, cwd) {
-  return new Promise((resolve) => {
-    execFile(BIN, args, { cwd, timeout: 60_000, env: { PATH: process.env.PATH } },
-      (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
-  });
-}
+const cli = (args, cwd) => gatehouse(args, { cwd, timeoutMs: 60_000, env: { PATH: process.env.PATH } });
 
 async function user(base, cookie) {
   const res = await fetch(`${base}/bff/user`, {

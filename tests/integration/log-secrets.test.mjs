@@ -1,10 +1,12 @@
-// Logs and metrics of a whole run: with `[log] level = "trace"` and `format = "json"`, a login
+// Logs and metrics of one full flow: with `[log] level = "trace"` and `format = "json"`, a login
 // through the dev IdP, /bff/user, an [[api]] call, the admin API, GET /metrics (admin listener
 // and the unauthenticated [metrics] listener), a back-channel logout and a logout. Then:
 // every log line is one JSON object; no secret the run used or saw appears in any line (the
 // session cookie, the flow cookies, the authorization code, the client secret, the admin token,
 // the logout token, any JWT at all: access, ID and logout tokens are JWTs); the request id is
 // echoed, forwarded upstream and on the request's log line. Run: cd tests/integration && npm test
+// (`make test-node` also checks every log of the whole run for every secret the run recorded:
+// scripts/check-log-secrets.mjs.)
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -15,17 +17,12 @@ import { CLIENT_ID, CLIENT_SECRET, freePort, generateSigningJwk, startEnvironmen
 import { assertStatus } from './lib/expect.mjs';
 import { skipReason } from './lib/harness.mjs';
 import { JWT_LIKE, signJwt } from './lib/jwt.mjs';
+import { sample } from './lib/metrics.mjs';
 import { SESSION_COOKIE, ScriptedBrowser, claimMap } from './lib/scripted-browser.mjs';
 
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const PROMETHEUS = 'text/plain; version=0.0.4; charset=utf-8';
-
-/** The value of one sample line `name{labels} value` (labels as written), or undefined. */
-function sample(text, series) {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 /** fetch bounded at 10 s; a request that gets no answer fails naming its URL, with the
  *  gateway's threads' stacks (gdb, when installed) and the logs' tails: a hang is a bug to see. */

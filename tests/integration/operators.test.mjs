@@ -2,23 +2,16 @@
 // `gatehouse keys rotate` against the store a running gateway uses (listing every session or a
 // subject's). A revocation takes effect on the very next request. Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe } from 'node:test';
-import { BIN, check, skipReason, useEnvironment } from './lib/harness.mjs';
+import { gatehouse } from './lib/cli.mjs';
+import { check, skipReason, useEnvironment } from './lib/harness.mjs';
 import { assertStatus } from './lib/expect.mjs';
 import { ScriptedBrowser } from './lib/scripted-browser.mjs';
 
 /** Runs the CLI; resolves to { code, stdout, stderr }; killed after 20 s. */
-function cli(args, cwd) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEHOUSE_')));
-  return new Promise((resolve) => {
-    execFile(BIN, args, { cwd, env, timeout: 20_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      resolve({ code: err ? (err.code ?? err.signal) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args, cwd) => gatehouse(args, { cwd });
 
 describe('operator commands (end to end)', { skip: skipReason(), timeout: 120_000 }, () => {
   const holder = useEnvironment();

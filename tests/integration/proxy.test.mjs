@@ -7,9 +7,13 @@ import { describe } from 'node:test';
 import { API_AUDIENCE } from '../../scripts/e2e-env.mjs';
 import { check, skipReason, useEnvironment } from './lib/harness.mjs';
 import { assertStatus } from './lib/expect.mjs';
+import { sampleSum } from './lib/metrics.mjs';
 import { SESSION_COOKIE, ScriptedBrowser, rawRequest } from './lib/scripted-browser.mjs';
 
 const MiB = 1024 * 1024;
+const ADMIN_TOKEN = 'e2e-proxy-admin-token-0123456789abcdef012345';
+/** gatehouse_token_refresh_total{result} summed over an environment's gateways. */
+const refreshCount = (env, result) => sampleSum(env.gateways.map((g) => g.adminUrl), ADMIN_TOKEN, `gatehouse_token_refresh_total{result="${result}"}`);
 
 /** A call through the gateway as the SPA makes it (cookie + X-CSRF unless told otherwise). */
 async function call(base, path, { cookie, csrf = true, method = 'GET', body, headers = {}, signal } = {}) {
@@ -82,6 +86,7 @@ describe('API proxy: routes, headers, streaming, failures (end to end)', { skip:
   const holder = useEnvironment({
     api: true,
     idpEnv: { IDP_TEST_HOOKS: '1' },
+    gatehouseEnv: { GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN },
     extraConfig: { server: { max_body: '1MiB' } },
     apiRoutes: ({ apiUrl }) => [
       { path: '/api', upstream: `${apiUrl}/api`, token: 'user', audience: API_AUDIENCE, max_body: '100MiB',
@@ -199,6 +204,7 @@ describe('API proxy: routes, headers, streaming, failures (end to end)', { skip:
     const refused = await call(env.gatehouseUrl, '/admins/hello', { cookie });
     assertStatus(refused.status, 403, 'alice has no groups=admins', refused.text);
     const before = (await (await fetch(`${env.idpUrl}/__test/token-requests`)).json()).client_credentials;
+    const issuedBefore = await refreshCount(env, 'client_issued');
     const anonymous = await Promise.all(Array.from({ length: 20 }, () => call(env.gatehouseUrl, '/service/hello', {})));
     for (const r of anonymous) {
       assertStatus(r.status, 200, 'client token, no session', r.text);
@@ -207,6 +213,7 @@ describe('API proxy: routes, headers, streaming, failures (end to end)', { skip:
     }
     const after = (await (await fetch(`${env.idpUrl}/__test/token-requests`)).json()).client_credentials;
     assert.equal(after - before, 1, '20 concurrent callers share one client-credentials token');
+    assert.equal(await refreshCount(env, 'client_issued') - issuedBefore, 1, 'gatehouse_token_refresh_total{result="client_issued"}');
     assertStatus((await call(env.gatehouseUrl, '/service/hello', {})).status, 200, 'and it is cached');
     assert.equal((await (await fetch(`${env.idpUrl}/__test/token-requests`)).json()).client_credentials, after);
 
@@ -251,6 +258,7 @@ describe('API proxy: token refresh across two instances (end to end)', { skip: s
     api: true,
     gateways: 2,
     idpEnv: { IDP_TEST_HOOKS: '1', IDP_ACCESS_TOKEN_TTL: '62' },
+    gatehouseEnv: { GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN },
     extraConfig: { oidc: { refresh_margin: '60s' }, session: { renew_after: '1s' } },
   });
   const refreshes = async (env) => (await (await fetch(`${env.idpUrl}/__test/token-requests`)).json()).refresh_token;
@@ -260,6 +268,7 @@ describe('API proxy: token refresh across two instances (end to end)', { skip: s
   check(holder, '50 concurrent calls over two instances refresh once, and sliding renewals racing the refresh keep the new tokens', async ({ env, track }) => {
     const cookie = await login(env, track);
     const [a, b] = env.gateways.map((g) => g.url);
+    const counted = await refreshCount(env, 'refreshed');
     for (let round = 0; round < 2; ++round) {
       if (round === 1) await stale();
       const before = await refreshes(env);
@@ -274,12 +283,14 @@ describe('API proxy: token refresh across two instances (end to end)', { skip: s
       assert.equal(later.json.token_id, answers[0].json.token_id, 'no slide put the old token back');
       assert.equal(await refreshes(env) - before, 1, 'and no further refresh was needed');
     }
+    assert.equal(await refreshCount(env, 'refreshed') - counted, 2, 'gatehouse_token_refresh_total{result="refreshed"}: one per round, over both instances');
   });
 
   check(holder, 'a provider failing during refresh is a 503 with Retry-After and the session stays', async ({ env, track }) => {
     const cookie = await login(env, track);
     assertStatus((await call(env.gatehouseUrl, '/api/hello', { cookie })).status, 200, 'first call');
     await stale();
+    const failures = await refreshCount(env, 'provider_error');
     await hook(env, '/__test/token-endpoint?mode=fail');
     try {
       const r = await call(env.gatehouseUrl, '/api/hello', { cookie });
@@ -287,6 +298,7 @@ describe('API proxy: token refresh across two instances (end to end)', { skip: s
       assert.ok(r.headers.get('retry-after'), 'Retry-After');
       assert.deepEqual(r.headers.getSetCookie(), [], 'the session cookie is not cleared');
       assertStatus((await call(env.gatehouseUrl, '/bff/user', { cookie })).status, 200, 'still signed in');
+      assert.equal(await refreshCount(env, 'provider_error') - failures, 1, 'gatehouse_token_refresh_total{result="provider_error"}');
     } finally {
       await hook(env, '/__test/token-endpoint?mode=ok');
     }
@@ -298,11 +310,13 @@ describe('API proxy: token refresh across two instances (end to end)', { skip: s
     assertStatus((await call(env.gatehouseUrl, '/api/hello', { cookie })).status, 200, 'first call');
     await hook(env, '/__test/revoke-grants?sub=bob');
     await stale();
+    const rejected = await refreshCount(env, 'rejected');
     const r = await call(env.gatehouseUrl, '/api/hello', { cookie });
     assertStatus(r.status, 401, 'refresh refused', r.text);
     assert.ok(r.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=;`)), 'the session cookie is cleared');
     assertStatus((await call(env.gatehouseUrl, '/bff/user', { cookie })).status, 401, 'the session is gone');
     assert.match(readFileSync(env.logs.gatehouse, 'utf8'), /session ended \(refresh_failed\)/);
+    assert.equal(await refreshCount(env, 'rejected') - rejected, 1, 'gatehouse_token_refresh_total{result="rejected"}');
   });
 });
 

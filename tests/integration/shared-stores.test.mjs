@@ -5,7 +5,6 @@
 // with Retry-After (never a logout) and everything resumes when it is back; sessions move there
 // from SQLite with export/import. Run: cd tests/integration && npm test
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -14,7 +13,8 @@ import { describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLIENT_ID, generateSigningJwk, startEnvironment, toToml } from '../../scripts/e2e-env.mjs';
 import { assertStatus } from './lib/expect.mjs';
-import { BIN, check, skipReason, useEnvironment } from './lib/harness.mjs';
+import { gatehouse } from './lib/cli.mjs';
+import { check, skipReason, useEnvironment } from './lib/harness.mjs';
 import { signJwt } from './lib/jwt.mjs';
 import { SESSION_COOKIE, ScriptedBrowser, claimMap } from './lib/scripted-browser.mjs';
 
@@ -68,12 +68,7 @@ async function eventually(what, probe, timeoutMs = 10_000) {
   }
 }
 
-function cli(args, cwd) {
-  return new Promise((resolve) => {
-    execFile(BIN, args, { cwd, timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env.PATH } },
-      (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
-  });
-}
+const cli = (args, cwd) => gatehouse(args, { cwd, timeoutMs: 120_000, env: { PATH: process.env.PATH } });
 
 /** Sum of "session cleanup removed N expired sessions" over the logs. */
 function cleanedUp(logFiles) {

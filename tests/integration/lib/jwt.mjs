@@ -2,6 +2,7 @@
 // the IdP's JWKS (the tests never see tokens otherwise), and to sign crafted tokens with a test
 // key the IdP publishes (back-channel logout tests).
 import { constants, createHmac, createPublicKey, sign, verify } from 'node:crypto';
+import { recordSecret } from '../../../scripts/e2e-record.mjs';
 
 /** Something that looks like a compact JWS: header "eyJ..." . payload . (signature). */
 export const JWT_LIKE = /eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]*/g;
@@ -50,7 +51,9 @@ export function signJwt(header, payload, { key, secret } = {}) {
     signature = sign('sha256', data, { key, format: 'jwk', padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
   } else if (alg === 'ES256') signature = sign('sha256', data, { key, format: 'jwk', dsaEncoding: 'ieee-p1363' });
   else throw new Error(`signJwt: no signer for alg ${alg}`);
-  return `${input}.${signature.toString('base64url')}`;
+  const jwt = `${input}.${signature.toString('base64url')}`;
+  recordSecret('test-signed token', jwt);
+  return jwt;
 }
 
 /** The provider's discovery document. */

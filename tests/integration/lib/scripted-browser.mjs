@@ -2,6 +2,7 @@
 // cookie jar, and the demo IdP's login and logout pages driven by regular expressions
 // (the same techniques as tests/idp/idp.test.mjs).
 import { connect } from 'node:net';
+import { recordSecret } from '../../../scripts/e2e-record.mjs';
 
 export const SESSION_COOKIE = '__Host-gatehouse';
 export const FLOW_COOKIE_PREFIX = '__Host-gatehouse-flow-';
@@ -18,6 +19,12 @@ export function parseSetCookie(line) {
     if (key) attrs.set(key, i < 0 ? true : a.slice(i + 1).trim());
   }
   return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attrs, line };
+}
+
+/** Records a gateway cookie a browser was given (for the whole run's log check). */
+export function recordCookie({ name, value }) {
+  if (name === SESSION_COOKIE) recordSecret('session cookie', value);
+  else if (name.startsWith(FLOW_COOKIE_PREFIX)) recordSecret('flow cookie', value);
 }
 
 /** Set-Cookie lines of a response, parsed. */
@@ -45,6 +52,7 @@ export class CookieJar {
         ? c.attrs.get('path') : defaultPath(requestUrl);
       const key = `${c.name};${path}`;
       if (isDeletion(c)) { this.#cookies.delete(key); continue; }
+      recordCookie(c);
       const maxAge = c.attrs.get('max-age');
       const expires = c.attrs.get('expires');
       const expiresAt = maxAge !== undefined ? Date.now() + Number(maxAge) * 1000
