@@ -5,10 +5,12 @@
 // the children a hot path needs once (keep the reference; it lives as long as the registry),
 // and look up per call only on rare paths.
 //
-// Registering from anywhere:
-//   static auto& dropped = metrics::default_registry().counter(
-//       "gatehouse_audit_dropped_total", "Audit events dropped because the queue was full.");
-//   dropped.inc();
+// Registering from anywhere (as bff/backchannel.cpp does for gatehouse_backchannel_total):
+//   static auto& family = metrics::default_registry().counter_family(
+//       "gatehouse_backchannel_total", "Back-channel logout requests, by result.", {"result"});
+//   family.with({"accepted"}).inc();
+// A count kept elsewhere is read at scrape time with callback() instead, as the audit sinks'
+// gatehouse_audit_file_dropped_total and gatehouse_audit_webhook_dropped_total are.
 // Registering the same name again returns the same metric (same type, labels and buckets;
 // anything else throws std::logic_error), so independent parts may each register what they use.
 #pragma once
