@@ -1,5 +1,7 @@
 #include "bff/cookies.hpp"
 
+#include "http/cookie_lookup.hpp"
+
 namespace gatehouse::bff {
 
 std::string set_cookie(const CookiePolicy& policy, std::string_view name, std::string_view value,
@@ -18,8 +20,7 @@ std::string clear_cookie(const CookiePolicy& policy, std::string_view name) {
 }
 
 std::optional<std::string> find_cookie(const http::Request& request, std::string_view name) {
-  for (auto& [n, v] : request.cookies())
-    if (n == name) return v;
+  if (auto value = http::find_cookie_value(request, name)) return std::string(*value);
   return std::nullopt;
 }
 

@@ -1,5 +1,7 @@
 #include "crypto/base64.hpp"
 
+#include "crypto/base64_check.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -74,6 +76,19 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   // Leftover bits (2 or 4) belong to no byte; they must be zero for the encoding to be canonical.
   if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
+}
+
+std::optional<std::size_t> base64url_decoded_size(std::string_view text) {
+  if (text.size() % 4 == 1) return std::nullopt;
+  for (const char c : text)
+    if (kUrlTable[static_cast<unsigned char>(c)] < 0) return std::nullopt;
+  // The last character's unused bits (2 of them after 3 characters, 4 after 2) must be zero.
+  if (const std::size_t rest = text.size() % 4; rest != 0) {
+    const auto last = static_cast<unsigned>(kUrlTable[static_cast<unsigned char>(text.back())]);
+    const unsigned unused = rest == 2 ? 0xf : 0x3;
+    if ((last & unused) != 0) return std::nullopt;
+  }
+  return text.size() * 6 / 8;
 }
 
 }  // namespace gatehouse::crypto

@@ -22,6 +22,18 @@ const EVP_MD* sha256_md() {
   return md;
 }
 
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
+
+// This thread's digest context, kept between calls: EVP_Digest allocates and frees one per call
+// (one allocation per request, for the store key). Re-initialised for the same digest it keeps
+// its provider state, so a call allocates nothing.
+EVP_MD_CTX* thread_md_ctx() {
+  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  return ctx.get();
+}
+
 struct MacCtxFree {
   void operator()(EVP_MAC_CTX* ctx) const noexcept { EVP_MAC_CTX_free(ctx); }
 };
@@ -50,8 +62,10 @@ const EVP_MAC_CTX* hmac_sha256_prototype() {
 std::string sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
-                 sha256_md(), nullptr) != 1 ||
+  EVP_MD_CTX* ctx = thread_md_ctx();
+  if (!ctx || EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &len) != 1 ||
       len != out.size())
     throw std::runtime_error("SHA-256 failed");
   return out;

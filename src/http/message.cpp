@@ -1,5 +1,7 @@
 #include "http/message.hpp"
 
+#include "http/cookie_lookup.hpp"
+
 #include <algorithm>
 
 namespace gatehouse::http {
@@ -91,8 +93,12 @@ std::size_t Request::query_param_count(std::string_view name) const {
                                                 [&](const auto& f) { return f.first == name; }));
 }
 
-Fields Request::cookies() const {
-  Fields out;
+namespace {
+
+// Calls `each(name, value)` for every cookie pair of every Cookie header, in order, until it
+// returns true. Views into the request's headers; nothing allocated.
+template <class Each>
+void for_each_cookie(const Fields& headers, Each each) {
   for (const auto& [n, v] : headers) {
     if (!iequals(n, "cookie")) continue;
     std::string_view rest = v;
@@ -105,10 +111,29 @@ Fields Request::cookies() const {
       auto value = trim(item.substr(eq + 1));
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
         value = value.substr(1, value.size() - 2);
-      out.emplace_back(std::string(trim(item.substr(0, eq))), std::string(value));
+      if (each(trim(item.substr(0, eq)), value)) return;
     }
   }
+}
+
+}  // namespace
+
+Fields Request::cookies() const {
+  Fields out;
+  for_each_cookie(headers, [&](std::string_view name, std::string_view value) {
+    out.emplace_back(std::string(name), std::string(value));
+    return false;
+  });
   return out;
+}
+
+std::optional<std::string_view> find_cookie_value(const Request& request, std::string_view name) {
+  std::optional<std::string_view> found;
+  for_each_cookie(request.headers, [&](std::string_view n, std::string_view value) {
+    if (n == name) found = value;
+    return found.has_value();
+  });
+  return found;
 }
 
 void Response::set_header(std::string_view name, std::string value) {

@@ -1,6 +1,7 @@
 #include "tickets/handle.hpp"
 
 #include "crypto/base64.hpp"
+#include "crypto/base64_check.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/random.hpp"
 
@@ -12,8 +13,8 @@ std::string new_handle() {
 
 std::optional<std::string> key_for_handle(std::string_view handle) {
   if (handle.size() != kHandleChars) return std::nullopt;
-  auto raw = crypto::base64url_decode(handle);
-  if (!raw || raw->size() != kHandleBytes) return std::nullopt;
+  const auto raw = crypto::base64url_decoded_size(handle);  // checked, not decoded: no allocation
+  if (!raw || *raw != kHandleBytes) return std::nullopt;
   return crypto::base64url_encode(crypto::sha256(handle));
 }
 

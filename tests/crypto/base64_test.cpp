@@ -1,8 +1,11 @@
 #include "crypto/base64.hpp"
 
+#include "crypto/base64_check.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "crypto/random.hpp"
 
@@ -48,6 +51,31 @@ TEST(Base64, UrlDecodeIsStrict) {
   EXPECT_FALSE(base64url_decode("Zm9v\xc3\xa9"));
   EXPECT_TRUE(base64url_decode("Zg"));
   EXPECT_TRUE(base64url_decode("Zm8"));
+}
+
+// The check without decoding agrees with the decoder on everything above and on every string of
+// up to three characters over a small alphabet that mixes valid, invalid and padding characters.
+TEST(Base64, DecodedSizeAcceptsExactlyWhatTheDecoderAccepts) {
+  std::vector<std::string> inputs = {"",   "Zg==", "Zm8=", "+/+/", "Zm 9v", "Zm9v\n",  "Zm9vY",
+                                     "Zh", "Zm9",  "Zg",   "Zm8",  "-_-_",  "Zm9vYmFy"};
+  inputs.emplace_back("Zm\0v", 4);
+  const std::string alphabet = "AZaz09-_QRgh=+/ \xc3";
+  for (const char a : alphabet) {
+    inputs.emplace_back(1, a);
+    for (const char b : alphabet) {
+      inputs.push_back(std::string{a, b});
+      for (const char c : alphabet) inputs.push_back(std::string{a, b, c});
+    }
+  }
+  for (std::size_t n = 0; n < 70; ++n) inputs.push_back(base64url_encode(random_bytes(n)));
+  for (const auto& input : inputs) {
+    const auto decoded = base64url_decode(input);
+    const auto size = base64url_decoded_size(input);
+    ASSERT_EQ(size.has_value(), decoded.has_value()) << input;
+    if (size) {
+      EXPECT_EQ(*size, decoded->size()) << input;
+    }
+  }
 }
 
 TEST(Base64, RandomRoundTrips) {

@@ -1,4 +1,5 @@
 #include "http/message.hpp"
+#include "http/cookie_lookup.hpp"
 #include "http/listen_address.hpp"
 
 #include <gtest/gtest.h>
@@ -35,6 +36,23 @@ TEST(HttpMessage, CookiesFromEveryCookieHeader) {
   r.headers = {{"Cookie", "a=1; b = 2 ;junk; =x"}, {"cookie", "c=\"3\""}};
   const Fields expected{{"a", "1"}, {"b", "2"}, {"c", "3"}};
   EXPECT_EQ(r.cookies(), expected);
+}
+
+// find_cookie_value finds what the first pair of that name in cookies() holds, without the list.
+TEST(HttpMessage, OneCookieIsTheFirstOfThatNameInTheList) {
+  Request r;
+  r.headers = {{"Cookie", "a=1; b = 2 ;junk; =x; a=again"}, {"cookie", "c=\"3\"; b=later"}};
+  EXPECT_EQ(find_cookie_value(r, "a"), "1");
+  EXPECT_EQ(find_cookie_value(r, "b"), "2");
+  EXPECT_EQ(find_cookie_value(r, "c"), "3");
+  EXPECT_FALSE(find_cookie_value(r, "junk"));
+  EXPECT_FALSE(find_cookie_value(r, ""));
+  EXPECT_FALSE(find_cookie_value(r, "A"));  // names are case-sensitive
+  for (const auto& [name, value] : r.cookies()) {
+    ASSERT_TRUE(find_cookie_value(r, name)) << name;
+  }
+  Request none;
+  EXPECT_FALSE(find_cookie_value(none, "a"));
 }
 
 TEST(HttpMessage, ParseFormIsStrict) {
