@@ -104,16 +104,7 @@ export async function freePort(host = '127.0.0.1') {
 
 /** True when something accepts connections on host:port (used by demo.sh-style checks). */
 export async function portInUse(port, host = '127.0.0.1') {
-  const server = createServer();
-  try {
-    server.listen(port, host);
-    await once(server, 'listening');
-    return false;
-  } catch {
-    return true;
-  } finally {
-    server.close();
-  }
+  return !(await canListen(port, host));
 }
 
 // ---------------------------------------------------------------------------------------------
