@@ -65,7 +65,10 @@ struct ServerOptions {
   // Where accepted connections run, taken in turn. Each must be the executor of an io_context
   // that exactly one thread runs: a connection then needs no strand, and its handler, its
   // timers and its socket stay on that thread (no lock, no hop). Empty: every connection runs
-  // on a strand of its own on the server's executor.
+  // on a strand of its own on the server's executor. Lifetime: the server's shared state lives
+  // on the server's executor and connections release it on their own threads, so every one of
+  // these contexts must have stopped and its thread joined before the server's io_context is
+  // destroyed (stop them, join their threads, then let the server's context go).
   std::vector<boost::asio::any_io_executor> connection_executors;
 };
 
