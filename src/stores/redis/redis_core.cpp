@@ -60,9 +60,13 @@ Core::Core(RedisUrl url, std::chrono::milliseconds timeout, boost::asio::any_io_
   if (attached) work_.reset();  // io() stays idle: nothing runs it
 }
 
-// The connections first, while everything they might touch is still whole.
+// The connections first, while everything they might touch is still whole. Then the deadline
+// list lets go of what it still holds: when the io_context stopped before shutdown() ran (an
+// embedder that stops its loop first), a request in flight, such as the engine's own CLUSTER
+// SLOTS, would otherwise keep itself alive through the list's reference.
 Core::~Core() {
   nodes_.clear();
+  while (first_deadline_) unlist_deadline(*first_deadline_);
 }
 
 void Core::start() {
