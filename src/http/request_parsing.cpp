@@ -55,6 +55,41 @@ std::optional<urls::authority_view> host_and_port(std::string_view text) {
   return *authority;
 }
 
+}  // namespace
+
+// A reg-name or a dotted IPv4 address of unreserved characters only (RFC 3986 2.3: ALPHA,
+// DIGIT, "-", ".", "_", "~"), then an optional port of 1 to 5 digits up to 65535. Every such
+// value is an authority host_and_port() accepts; what this refuses is left to it.
+bool plain_host(std::string_view value) {
+  const auto colon = value.find(':');
+  const auto host = value.substr(0, colon);
+  if (host.empty()) return false;
+  for (const char c : host) {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    if (!unreserved) return false;
+  }
+  if (colon == std::string_view::npos) return true;
+  const auto port = value.substr(colon + 1);
+  if (port.empty() || port.size() > 5) return false;
+  unsigned long number = 0;
+  for (const char c : port) {
+    if (c < '0' || c > '9') return false;
+    number = number * 10 + static_cast<unsigned long>(c - '0');
+  }
+  return number <= 65535;
+}
+
+bool host_by_grammar(std::string_view value) {
+  return host_and_port(value).has_value();
+}
+
+bool valid_host(std::string_view value) {
+  return plain_host(value) || host_by_grammar(value);
+}
+
+namespace {
+
 // The request-target once checked, as views into it (or into static text).
 struct Target {
   std::string_view path;                      // still percent-encoded; starts with '/'
@@ -170,7 +205,7 @@ std::optional<RequestError> check_head(const BeastRequest& head) {
   const auto hosts = count(head, bhttp::field::host);
   if (hosts > 1) return bad("duplicate Host");
   if (hosts == 0 && head.version() == 11) return bad("missing Host");
-  if (hosts == 1 && !host_and_port(head[bhttp::field::host])) return bad("invalid Host");
+  if (hosts == 1 && !valid_host(head[bhttp::field::host])) return bad("invalid Host");
 
   auto target = parse_target(head.method(), head.target());
   if (auto* error = std::get_if<RequestError>(&target)) return std::move(*error);

@@ -32,4 +32,15 @@ struct ParseOutcome {
 
 ParseOutcome parse_request(std::string_view bytes, const ParseLimits& limits);
 
+namespace detail {
+// RFC 9112 3.2: whether a Host value is uri-host [":" port] as parse_request accepts it. The
+// values real clients send ("app.example.com", "127.0.0.1:8443") are checked by hand; anything
+// else goes through the full RFC 3986 grammar (Boost.URL, ~300 ns a call). Both halves are
+// exposed so that the http_request fuzz target can hold them to agreeing: whatever the hand
+// check accepts, the grammar accepts too.
+bool valid_host(std::string_view value);
+bool plain_host(std::string_view value);
+bool host_by_grammar(std::string_view value);
+}  // namespace detail
+
 }  // namespace gatehouse::http
