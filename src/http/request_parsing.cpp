@@ -24,9 +24,35 @@ bool all_digits(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::size_t count(const BeastRequest& head, bhttp::field f) {
-  const auto range = head.equal_range(f);
-  return static_cast<std::size_t>(std::distance(range.first, range.second));
+// The fields the framing rules look at, counted with their first values in one walk over the
+// head (Beast's lookups by name each search an ordered tree with a case-insensitive compare).
+struct FramingFields {
+  std::size_t transfer_encodings = 0, content_lengths = 0, hosts = 0;
+  std::string_view transfer_encoding, content_length, host;  // the first of each
+};
+
+FramingFields framing_fields(const BeastRequest& head) {
+  FramingFields out;
+  const auto note = [](std::size_t& n, std::string_view& first, std::string_view value) {
+    if (n++ == 0) first = value;
+  };
+  for (const auto& f : head) {
+    const std::string_view value(f.value().data(), f.value().size());
+    switch (f.name()) {
+      case bhttp::field::transfer_encoding:
+        note(out.transfer_encodings, out.transfer_encoding, value);
+        break;
+      case bhttp::field::content_length:
+        note(out.content_lengths, out.content_length, value);
+        break;
+      case bhttp::field::host:
+        note(out.hosts, out.host, value);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
 }
 
 std::string_view view(urls::string_view s) {
@@ -95,6 +121,7 @@ struct Target {
   std::string_view path;                      // still percent-encoded; starts with '/'
   std::optional<std::string_view> query;      // still encoded, without the '?'
   std::optional<std::string_view> authority;  // absolute-form only: it replaces Host
+  std::string decoded_path;                   // `path` percent-decoded (no NUL in it)
 };
 
 // RFC 9112 3.2: origin-form, and absolute-form (which a server must accept, 3.2.2) for http and
@@ -132,7 +159,9 @@ std::variant<Target, RequestError> parse_target(bhttp::verb method, std::string_
     t.path = path.empty() ? std::string_view("/") : path;
     if (uri->has_query()) t.query = view(uri->encoded_query());
   }
-  if (!percent_decode(t.path)) return bad("invalid request path");
+  auto decoded = percent_decode(t.path);
+  if (!decoded) return bad("invalid request path");
+  t.decoded_path = std::move(*decoded);
   return t;
 }
 
@@ -188,24 +217,23 @@ std::optional<RequestError> check_head(const BeastRequest& head) {
     return RequestError{505, "HTTP version not supported"};
 
   // Request smuggling defences: one unambiguous way to find the end of the body.
-  const auto te = count(head, bhttp::field::transfer_encoding);
-  const auto cl = count(head, bhttp::field::content_length);
+  const auto fields = framing_fields(head);
+  const auto te = fields.transfer_encodings;
+  const auto cl = fields.content_lengths;
   if (te > 0) {
     if (head.version() == 10) return bad("Transfer-Encoding on HTTP/1.0");
-    if (te != 1 || !iequals(head[bhttp::field::transfer_encoding], "chunked"))
+    if (te != 1 || !iequals(fields.transfer_encoding, "chunked"))
       return bad("unsupported Transfer-Encoding");
     if (cl > 0) return bad("Transfer-Encoding with Content-Length");
   }
   if (cl > 1) return bad("duplicate Content-Length");
-  if (cl == 1 && !all_digits(head[bhttp::field::content_length]))
-    return bad("invalid Content-Length");
+  if (cl == 1 && !all_digits(fields.content_length)) return bad("invalid Content-Length");
 
   // RFC 9112 3.2. Checked even when an absolute-form target overrides it (3.2.2): whatever
   // stands in front of us may route on it.
-  const auto hosts = count(head, bhttp::field::host);
-  if (hosts > 1) return bad("duplicate Host");
-  if (hosts == 0 && head.version() == 11) return bad("missing Host");
-  if (hosts == 1 && !valid_host(head[bhttp::field::host])) return bad("invalid Host");
+  if (fields.hosts > 1) return bad("duplicate Host");
+  if (fields.hosts == 0 && head.version() == 11) return bad("missing Host");
+  if (fields.hosts == 1 && !valid_host(fields.host)) return bad("invalid Host");
 
   auto target = parse_target(head.method(), head.target());
   if (auto* error = std::get_if<RequestError>(&target)) return std::move(*error);
@@ -232,9 +260,9 @@ Request to_request_head(const BeastRequest& message, std::string remote_address)
   Request r;
   r.method = std::string(message.method_string());
   std::optional<std::string> authority;
-  const auto parsed = parse_target(message.method(), message.target());
-  if (const auto* t = std::get_if<Target>(&parsed)) {
-    r.path = percent_decode(t->path).value_or("");
+  auto parsed = parse_target(message.method(), message.target());
+  if (auto* t = std::get_if<Target>(&parsed)) {
+    r.path = std::move(t->decoded_path);
     if (t->query) r.query = std::string(*t->query);
     if (t->authority) {
       authority = std::string(*t->authority);
