@@ -174,10 +174,13 @@ SqliteUserSessionStore::get_user_session(std::string key) {
     return sqlite::to_store_error(rc);
   };
   // A read here never suspends: a coroutine that loops over gets would keep its thread from
-  // everything else queued on it (a cleanup's completion, other connections). Every 16th inline
-  // read on a thread first lets the queue run.
+  // everything else queued on it (a cleanup's completion, other connections). Every 256th
+  // inline read on a thread first lets the queue run: a loop of gets then holds its thread for
+  // at most ~256 reads. Not more often: the read that yields waits behind every connection
+  // ready on that thread, so at every 16th read one request in 16 paid a whole extra round,
+  // which is where P1's p99 came from (docs/benchmarks.md, 2026-12-02 15:36).
   thread_local unsigned inline_reads = 0;
-  if (++inline_reads % 16 == 0) {
+  if (++inline_reads % 256 == 0) {
     auto executor = co_await boost::asio::this_coro::executor;
     co_await boost::asio::post(executor, boost::asio::use_awaitable);
   }
