@@ -55,6 +55,14 @@ FramingFields framing_fields(const BeastRequest& head) {
   return out;
 }
 
+// A port as Host may carry it: 1 to 5 digits, at most 65535.
+bool port_number(std::string_view port) {
+  if (port.empty() || port.size() > 5 || !all_digits(port)) return false;
+  unsigned long number = 0;
+  for (const char c : port) number = number * 10 + static_cast<unsigned long>(c - '0');
+  return number <= 65535;
+}
+
 std::string_view view(urls::string_view s) {
   return {s.data(), s.size()};
 }
@@ -71,13 +79,7 @@ std::optional<urls::authority_view> host_and_port(std::string_view text) {
   if (type != urls::host_type::name && type != urls::host_type::ipv4 &&
       type != urls::host_type::ipv6)
     return std::nullopt;
-  if (authority->has_port()) {
-    const std::string_view port = view(authority->port());
-    if (port.empty() || port.size() > 5) return std::nullopt;
-    unsigned long number = 0;
-    for (char c : port) number = number * 10 + static_cast<unsigned long>(c - '0');
-    if (number > 65535) return std::nullopt;
-  }
+  if (authority->has_port() && !port_number(view(authority->port()))) return std::nullopt;
   return *authority;
 }
 
@@ -95,15 +97,7 @@ bool plain_host(std::string_view value) {
                             (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
     if (!unreserved) return false;
   }
-  if (colon == std::string_view::npos) return true;
-  const auto port = value.substr(colon + 1);
-  if (port.empty() || port.size() > 5) return false;
-  unsigned long number = 0;
-  for (const char c : port) {
-    if (c < '0' || c > '9') return false;
-    number = number * 10 + static_cast<unsigned long>(c - '0');
-  }
-  return number <= 65535;
+  return colon == std::string_view::npos || port_number(value.substr(colon + 1));
 }
 
 bool host_by_grammar(std::string_view value) {
