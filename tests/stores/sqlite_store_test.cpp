@@ -12,8 +12,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
 #include <fstream>
 #include <set>
+#include <thread>
 
 extern char** environ;
 
@@ -259,8 +264,8 @@ TEST_F(SqliteStore, ConcurrentCreatesAreCommittedTogether) {
   EXPECT_LE(stats.commits, 3u) << "without group commit this is one transaction per create";
 }
 
-// Gets run on the awaiting thread (no hop), so they need not suspend; a coroutine looping over
-// them must still let the rest of its io_context run, e.g. a write's completion.
+// Gets run on the awaiting thread (no hop); a coroutine looping over them must still let the rest
+// of its io_context run, e.g. a write's completion.
 TEST_F(SqliteStore, ALoopOfGetsLetsOtherWorkOnItsThreadRun) {
   SqliteUserSessionStore store({.path = path_, .partition = "app"});
   ASSERT_TRUE(run(
@@ -290,6 +295,126 @@ TEST_F(SqliteStore, ALoopOfGetsLetsOtherWorkOnItsThreadRun) {
   io_.run();
   EXPECT_TRUE(written) << gets << " gets";
   EXPECT_LT(gets, 100'000) << "the write's completion never ran beside the loop of gets";
+}
+
+// The gets that reach a thread in one turn of its event loop share one read transaction.
+TEST_F(SqliteStore, GetsOfOneTurnShareOneReadTransaction) {
+  SqliteUserSessionStore store({.path = path_, .partition = "app"});
+  constexpr int n = 40;
+  for (int i = 0; i < n; ++i)
+    ASSERT_TRUE(run(io_, store.create_user_session(make_session("b" + std::to_string(i), "alice",
+                                                                std::nullopt, clock_.now()))));
+  const auto before = store.statistics();
+  int found = 0;
+  for (int i = 0; i < n; ++i) {
+    boost::asio::co_spawn(
+        io_,
+        [&, i]() -> boost::asio::awaitable<void> {
+          auto got = co_await store.get_user_session("b" + std::to_string(i));
+          if (got && *got && (*got)->key == "b" + std::to_string(i)) ++found;
+        },
+        boost::asio::detached);
+  }
+  io_.restart();
+  io_.run();
+  EXPECT_EQ(found, n);
+  const auto after = store.statistics();
+  EXPECT_EQ(after.inline_reads - before.inline_reads, static_cast<std::uint64_t>(n));
+  EXPECT_EQ(after.read_transactions - before.read_transactions, 1u)
+      << "without batching this is one transaction per get";
+}
+
+// Revocation through a warm batch: while other coroutines keep this thread's batches busy, a get
+// issued after a delete was acknowledged never sees the deleted row (a read transaction kept
+// open across turns would serve the old snapshot).
+TEST_F(SqliteStore, AGetAfterAnAcknowledgedDeleteNeverSeesTheRowInABusyBatch) {
+  SqliteUserSessionStore store({.path = path_, .partition = "app"});
+  ASSERT_TRUE(
+      run(io_, store.create_user_session(make_session("busy", "bob", std::nullopt, clock_.now()))));
+  bool done = false;
+  int stale = 0, checked = 0;
+  for (int r = 0; r < 8; ++r) {
+    boost::asio::co_spawn(
+        io_,
+        [&]() -> boost::asio::awaitable<void> {
+          while (!done) EXPECT_TRUE(co_await store.get_user_session("busy"));
+        },
+        boost::asio::detached);
+  }
+  boost::asio::co_spawn(
+      io_,
+      [&]() -> boost::asio::awaitable<void> {
+        for (int i = 0; i < 100; ++i) {
+          const std::string key = "gone" + std::to_string(i);
+          EXPECT_TRUE(co_await store.create_user_session(
+              make_session(key, "alice", std::nullopt, clock_.now())));
+          auto seen = co_await store.get_user_session(key);
+          EXPECT_TRUE(seen && *seen);
+          EXPECT_TRUE(co_await store.delete_user_session(key));
+          auto after = co_await store.get_user_session(key);
+          EXPECT_TRUE(after);
+          if (after && *after) ++stale;
+          ++checked;
+        }
+        done = true;
+      },
+      boost::asio::detached);
+  io_.restart();
+  io_.run();
+  EXPECT_EQ(checked, 100);
+  EXPECT_EQ(stale, 0);
+}
+
+// Gets from several threads at once: io_contexts of one thread each (as the server runs them)
+// and one io_context run by two threads, where a batch's flush may run on another thread than
+// the gets that joined it. Every get must see its own session (ThreadSanitizer runs this).
+TEST_F(SqliteStore, GetsFromSeveralThreadsEachSeeTheirOwnSession) {
+  SqliteUserSessionStore store({.path = path_, .partition = "app"});
+  constexpr int keys = 32;
+  for (int i = 0; i < keys; ++i)
+    ASSERT_TRUE(run(
+        io_, store.create_user_session(make_session(
+                 "t" + std::to_string(i), "u" + std::to_string(i), std::nullopt, clock_.now()))));
+  std::atomic<int> wrong{0}, answered{0};
+  const auto spawn_readers = [&](auto executor, int count) {
+    for (int c = 0; c < count; ++c) {
+      boost::asio::co_spawn(
+          executor,
+          [&, c]() -> boost::asio::awaitable<void> {
+            for (int i = 0; i < 200; ++i) {
+              const int k = (c * 7 + i) % keys;
+              auto got = co_await store.get_user_session("t" + std::to_string(k));
+              if (!got || !*got || (*got)->subject_id != "u" + std::to_string(k)) ++wrong;
+              ++answered;
+            }
+          },
+          boost::asio::detached);
+    }
+  };
+  boost::asio::io_context one, two, shared;
+  spawn_readers(one.get_executor(), 8);
+  spawn_readers(two.get_executor(), 8);
+  for (int s = 0; s < 8; ++s) spawn_readers(boost::asio::make_strand(shared), 1);
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { one.run(); });
+  threads.emplace_back([&] { two.run(); });
+  threads.emplace_back([&] { shared.run(); });
+  threads.emplace_back([&] { shared.run(); });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(answered.load(), 24 * 200);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+// Without inline readers every get goes to the reader threads, and no batch runs.
+TEST_F(SqliteStore, WithoutInlineReadersGetsUseTheReaderThreads) {
+  SqliteUserSessionStore store({.path = path_, .partition = "app", .inline_readers = 0});
+  ASSERT_TRUE(
+      run(io_, store.create_user_session(make_session("r", "alice", std::nullopt, clock_.now()))));
+  auto got = run(io_, store.get_user_session("r"));
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->key, "r");
+  EXPECT_EQ(store.statistics().read_transactions, 0u);
+  EXPECT_EQ(store.statistics().inline_reads, 0u);
 }
 
 TEST_F(SqliteStore, PartitionsOfOneDatabaseShareOneWriter) {

@@ -37,6 +37,10 @@ struct SqliteDatabaseOptions {
 struct SqliteDatabaseStatistics {
   std::uint64_t commits = 0;  // write transactions committed
   std::uint64_t writes = 0;   // write operations acknowledged by those commits
+  // Gets by key answered on the inline readers, and the read transactions they shared (gets
+  // queued on one thread in one turn of its event loop share one).
+  std::uint64_t inline_reads = 0;
+  std::uint64_t read_transactions = 0;
 };
 
 // The schema version this build writes; databases of a newer version are refused.
@@ -76,9 +80,11 @@ class SqliteUserSessionStore final : public UserSessionStore,
                          Clock clock = system_clock());
   ~SqliteUserSessionStore() override;
 
-  // Runs on the awaiting thread itself when one of the engine's inline read connections is idle
-  // (a point read of a cached page costs microseconds; a hop to a reader thread and back costs
-  // more than that), otherwise on a reader thread.
+  // Runs on the awaiting thread's own event loop when one of the engine's inline read
+  // connections is idle (a point read of a cached page costs microseconds; a hop to a reader
+  // thread and back costs more than that), otherwise on a reader thread. The gets that reach a
+  // thread in one turn of its loop share one read transaction, each still issued after
+  // everything committed before it.
   boost::asio::awaitable<StoreResult<std::optional<UserSession>>> get_user_session(
       std::string key) override;
   boost::asio::awaitable<StoreResult<void>> create_user_session(UserSession session) override;

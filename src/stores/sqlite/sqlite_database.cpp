@@ -17,7 +17,8 @@ SqliteSessionDatabase::SqliteSessionDatabase(SqliteDatabaseOptions options)
       readers_(sqlite::Workers::Policy::read, std::max<std::size_t>(1, options_.reader_threads), 16,
                [this] { return open_reader(busy_timeout()); }),
       // Never waiting for a lock: the thread using one has other requests to serve.
-      inline_readers_(options_.inline_readers, [this] { return open_reader(0); }) {}
+      inline_readers_(options_.inline_readers, [this] { return open_reader(0); }),
+      read_batches_(inline_readers_, readers_) {}
 
 std::unique_ptr<sqlite::Connection> SqliteSessionDatabase::open_writer() {
   auto c = std::make_unique<sqlite::Connection>(

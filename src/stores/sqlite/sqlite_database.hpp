@@ -4,6 +4,7 @@
 #include <gatehouse/stores/sqlite_user_session_store.hpp>
 
 #include "stores/sqlite/sqlite_inline_readers.hpp"
+#include "stores/sqlite/sqlite_read_batches.hpp"
 #include "stores/sqlite/sqlite_workers.hpp"
 
 #include <atomic>
@@ -20,6 +21,9 @@ class SqliteSessionDatabase {
   sqlite::Workers& readers() { return readers_; }
   sqlite::Workers& writer() { return writer_; }
   sqlite::InlineReaders& inline_readers() { return inline_readers_; }
+  // Gets by key, batched per thread and turn on the inline readers (when there are any).
+  sqlite::ReadBatches& read_batches() { return read_batches_; }
+  bool reads_inline() const { return options_.inline_readers > 0; }
   const SqliteDatabaseOptions& options() const { return options_; }
 
   // Queues a PASSIVE checkpoint (it never blocks readers or the writer) unless one is pending.
@@ -42,6 +46,7 @@ class SqliteSessionDatabase {
   sqlite::Workers writer_;
   sqlite::Workers readers_;
   sqlite::InlineReaders inline_readers_;
+  sqlite::ReadBatches read_batches_;
 };
 
 }  // namespace gatehouse

@@ -2,9 +2,10 @@
 //
 // Handing a get to a reader thread and back costs two wake-ups and context switches, several
 // times the read itself when the row is in the page cache (the common case for a session
-// checked on every request). A thread that finds an idle connection here runs the read at once;
-// when all are taken (more threads than connections) or the read would have to wait for a lock
-// (SQLITE_BUSY: these connections never wait), the caller falls back to the reader threads.
+// checked on every request). A thread that finds an idle connection here runs its batch of reads
+// at once (sqlite_read_batches.hpp); when all are taken (more threads than connections) or a read
+// would have to wait for a lock (SQLITE_BUSY: these connections never wait), the reads fall back
+// to the reader threads.
 #pragma once
 
 #include "stores/sqlite/sqlite_connection.hpp"

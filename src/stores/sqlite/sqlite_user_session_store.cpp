@@ -7,11 +7,7 @@
 #include "stores/sqlite/sqlite_workers.hpp"
 
 #include <sqlite3.h>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <atomic>
 
 namespace gatehouse {
 namespace {
@@ -156,7 +152,10 @@ std::shared_ptr<UserSessionStore> SqliteUserSessionStore::open_partition(std::st
 }
 
 SqliteDatabaseStatistics SqliteUserSessionStore::statistics() const {
-  return {.commits = database_->writer().commits(), .writes = database_->writer().committed_jobs()};
+  return {.commits = database_->writer().commits(),
+          .writes = database_->writer().committed_jobs(),
+          .inline_reads = database_->read_batches().reads(),
+          .read_transactions = database_->read_batches().transactions()};
 }
 
 boost::asio::awaitable<StoreResult<std::optional<UserSession>>>
@@ -173,22 +172,11 @@ SqliteUserSessionStore::get_user_session(std::string key) {
     if (rc == SQLITE_DONE) return std::optional<UserSession>();
     return sqlite::to_store_error(rc);
   };
-  // A read here never suspends: a coroutine that loops over gets would keep its thread from
-  // everything else queued on it (a cleanup's completion, other connections). Every 256th
-  // inline read on a thread first lets the queue run: a loop of gets then holds its thread for
-  // at most ~256 reads. Not more often: the read that yields waits behind every connection
-  // ready on that thread, so at every 16th read one request in 16 paid a whole extra round,
-  // which is where P1's p99 came from (docs/benchmarks.md, 2026-12-02 15:36).
-  thread_local unsigned inline_reads = 0;
-  if (++inline_reads % 256 == 0) {
-    auto executor = co_await boost::asio::this_coro::executor;
-    co_await boost::asio::post(executor, boost::asio::use_awaitable);
-  }
-  if (auto lease = database_->inline_readers().try_acquire()) {
-    auto here = sqlite::run_here<std::optional<UserSession>>(**lease, work);
-    // Busy (a lock these connections never wait for) or an I/O error: the reader threads try.
-    if (here || here.error() != StoreErrc::unavailable) co_return here;
-  }
+  // Batched with the other gets of this thread's turn (sqlite_read_batches.hpp). Every get
+  // suspends, so a coroutine looping over gets still lets its thread's other work run.
+  if (database_->reads_inline())
+    co_return co_await sqlite::run_in_batch<std::optional<UserSession>>(database_->read_batches(),
+                                                                        database_, std::move(work));
   co_return co_await sqlite::run_on<std::optional<UserSession>>(
       database_->readers(), Job::Kind::in_transaction, std::move(work));
 }

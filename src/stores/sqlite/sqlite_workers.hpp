@@ -94,6 +94,21 @@ class FunctionJob final : public Job {
   std::function<void(Connection&)> work_;
 };
 
+// Hands `result` to `handler` on the executor `guard` holds, then lets go of the guard.
+template <class Guard, class Handler, class Result>
+void complete_on(Guard& guard, Handler&& handler, Result&& result) {
+  auto executor = guard.get_executor();
+  boost::asio::dispatch(executor,
+                        [handler = std::move(handler), result = std::move(result)]() mutable {
+                          boost::asio::get_associated_cancellation_slot(handler).clear();
+                          std::move(handler)(std::move(result));
+                        });
+  // Only now, on this thread: the handler may already have run elsewhere and let its owner
+  // destroy the execution context, which must not happen while dispatch is still signalling the
+  // context's threads (a ThreadSanitizer finding).
+  guard.reset();
+}
+
 template <class R, class Work, class Handler>
 class TypedJob final : public Job {
  public:
@@ -127,18 +142,7 @@ class TypedJob final : public Job {
 
   void fail(boost::system::error_code ec) override { result_.emplace(ec); }
 
-  void complete() override {
-    auto executor = guard_.get_executor();
-    boost::asio::dispatch(executor,
-                          [handler = std::move(handler_), result = std::move(*result_)]() mutable {
-                            boost::asio::get_associated_cancellation_slot(handler).clear();
-                            std::move(handler)(std::move(result));
-                          });
-    // Only now, on this worker thread: the handler may already have run elsewhere and let its
-    // owner destroy the execution context, which must not happen while dispatch is still
-    // signalling the context's threads (a ThreadSanitizer finding).
-    guard_.reset();
-  }
+  void complete() override { complete_on(guard_, std::move(handler_), std::move(*result_)); }
 
  private:
   Work work_;
