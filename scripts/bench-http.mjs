@@ -27,8 +27,10 @@
 // script; reported: one cookie on every request is the friendliest case for any cache);
 // P4 = threads=2 / threads=1, both gateways pinned to the cpus wrk does not use (on 2 cpus:
 // both on cpu 0, so it shows the cost of a second thread, not scaling) and, beside it, threads=2
-// allowed on every cpu (sharing wrk's), reported. A figure with any non-2xx answer is INVALID
-// (exit 2).
+// allowed on every cpu (sharing wrk's), reported; "floor pinned" = the floor on P4's cpu(s) with
+// wrk on its own, and "P1 pinned" / "P1 p99 pinned" = P4 t=1 against it (both one io thread on
+// the same cpu: P1 without the scheduler's share of wrk and two io threads on 2 cpus). A figure
+// with any non-2xx answer is INVALID (exit 2).
 //
 // Environment (all optional):
 //   BENCH_SESSIONS=10000       live sessions in the store(s)
@@ -191,6 +193,7 @@ async function main() {
     cases.push({ id: 'p1many', name: `P1 ${main.headerSets.length} sess.`, label: `P1's request over ${main.headerSets.length} sessions in turn (wrk Lua)`, run: { url: env.gatehouseUrl, script } });
   }
 
+  const byIdEarly = Object.fromEntries(cases.map((c) => [c.id, c]));
   let pinning = 'none (every case unpinned but P4)';
   if (WITH_P4 && cpus >= 2) {
     const wrkCpu = String(cpus - 1);
@@ -215,7 +218,15 @@ async function main() {
       run: { url: userUrl(started4[threads].g.url), headers: main.headers, cpus: wrkCpu },
     });
     cases.push(p4case('p4t1', 'P4 t=1', 1, gwCpus), p4case('p4t2', 'P4 t=2', 2, gwCpus), p4case('p4t2all', 'P4 t=2 all', 2, allCpus));
-    pinning = `P4 only: wrk on cpu ${wrkCpu}; gateways on cpu ${gwCpus} (t=1, t=2) and on cpus ${allCpus} (t=2 all, sharing wrk's cpu)`;
+    // The floor pinned as P4 t=1 is: one io thread on the gateways' cpu(s), wrk on its own. Its
+    // ratio with P4 t=1 is P1 without the scheduler's share (wrk and two io threads on 2 cpus).
+    byIdEarly.floor.before = async () => { await pin(upstream.pid, allCpus); };
+    cases.push({
+      id: 'floorpin', name: 'floor pinned', label: `bare_upstream, 1 io thread, cpu ${gwCpus}, wrk cpu ${wrkCpu}`,
+      before: async () => { await pin(upstream.pid, gwCpus); },
+      run: { url: `${upstream.url}/user`, cpus: wrkCpu },
+    });
+    pinning = `P4 and "floor pinned" only: wrk on cpu ${wrkCpu}; gateways and the floor on cpu ${gwCpus} (t=1, t=2) and on cpus ${allCpus} (t=2 all, sharing wrk's cpu)`;
   } else if (WITH_P4) {
     notes.push(`P4 skipped: ${cpus} cpu(s), it needs 2 (wrk on one, the gateway on the other)`);
   }
@@ -327,6 +338,12 @@ async function main() {
     row(byId.p4t1, '', '', verdict(null, s.p4t1));
     row(byId.p4t2, `${r(s.p4t2, s.p4t1).toFixed(2)} of t=1`, '–', verdict(null, s.p4t2, s.p4t1));
     row(byId.p4t2all, `${r(s.p4t2all, s.p4t1).toFixed(2)} of t=1`, '–', verdict(null, s.p4t2all, s.p4t1));
+  }
+  if (s.p4t1 && s.floorpin) {
+    const fp = s.floorpin;
+    row(byId.floorpin, '', '', verdict(null, fp));
+    rows.push(['P1 pinned', 'P4 t=1 / floor pinned (1 io thread each, same cpu)', '', '', '', `${r(s.p4t1, fp).toFixed(2)} of floor`, `>= ${TARGET.p1}`, verdict(r(s.p4t1, fp) >= TARGET.p1, s.p4t1, fp)]);
+    rows.push(['P1 p99 pinned', 'P4 t=1\'s p99 / floor pinned\'s', '', '', `${s.p4t1.p99Ms.toFixed(2)} ms`, `${(s.p4t1.p99Ms / fp.p99Ms).toFixed(2)}x floor`, `<= ${TARGET.p1p99}x`, verdict(s.p4t1.p99Ms <= TARGET.p1p99 * fp.p99Ms, s.p4t1, fp)]);
   }
   for (const sr of storeRows) {
     if (sr.error) { rows.push([`P1 ${sr.store}`, `P1's request, store ${sr.store}`, 'not run', '', '', '', '', sr.error.slice(0, 60)]); continue; }

@@ -54,7 +54,7 @@ if [[ -n "${BENCH_STORES:-}" ]]; then
 fi
 seconds=${BENCH_SECONDS:-10}
 seconds=${seconds%.*}
-cases=$((8 + extra_stores + (${BENCH_TWO_INSTANCES:-0} == 1 ? 1 + extra_stores : 0)))
+cases=$((9 + extra_stores + (${BENCH_TWO_INSTANCES:-0} == 1 ? 1 + extra_stores : 0)))
 limit=${BENCH_TIMEOUT:-$((300 + 90 * extra_stores + cases * (${BENCH_ROUNDS:-3} * seconds + 4)))}
 echo "bench-http: $(realpath "$BIN"), bounded to $limit s; open files: soft ${BENCH_NOFILE_SOFT:-$(ulimit -Sn)} for the gateway, hard $(ulimit -Hn)" >&2
 
