@@ -14,7 +14,9 @@ struct ReadBatches::Batch {
   explicit Batch(Slot& s) : slot(&s) { jobs.reserve(8); }
   // Destroyed without having run (its executor's context shut down first): later gets must not
   // join it.
-  ~Batch() {
+  ~Batch() { close(); }
+  // No more gets join this batch: the flush is taking it.
+  void close() {
     std::lock_guard lock(slot->mutex);
     if (slot->open == this) slot->open = nullptr;
   }
@@ -32,10 +34,7 @@ class ReadBatches::Flush {
       : owner_(std::move(owner)), batches_(&batches), batch_(std::move(batch)) {}
 
   void operator()() {
-    {
-      std::lock_guard lock(batch_->slot->mutex);
-      if (batch_->slot->open == batch_.get()) batch_->slot->open = nullptr;
-    }
+    batch_->close();
     batches_->run(batch_->jobs);
   }
 
