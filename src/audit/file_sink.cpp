@@ -2,6 +2,7 @@
 
 #include "audit/event_json.hpp"
 #include "audit/log_throttle.hpp"
+#include "posix/thread_name.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -35,7 +36,10 @@ AuditFileSink::AuditFileSink(AuditFileOptions options) : options_(std::move(opti
   if (fd_ < 0)
     throw std::system_error(errno, std::generic_category(),
                             "cannot open the audit file " + options_.path.string());
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    posix::name_this_thread("gh-audit-file");
+    run();
+  });
 }
 
 AuditFileSink::~AuditFileSink() {

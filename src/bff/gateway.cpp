@@ -17,6 +17,7 @@
 #include "metrics/process_metrics.hpp"
 #include "metrics/session_metrics.hpp"
 #include "metrics/store_metrics.hpp"
+#include "posix/thread_name.hpp"
 #include "proxy/api_proxy.hpp"
 #include "proxy/token_manager.hpp"
 #include "stores/configured_store.hpp"
@@ -567,7 +568,10 @@ int Gateway::run() {
   workers.reserve(i.more_io.size());
   for (auto& more : i.more_io) {
     busy.push_back(boost::asio::make_work_guard(*more));
-    workers.emplace_back([ctx = more.get()] { ctx->run(); });
+    workers.emplace_back([ctx = more.get(), n = workers.size() + 1] {
+      posix::name_this_thread("gh-io-" + std::to_string(n));
+      ctx->run();
+    });
   }
   i.io.run();
   busy.clear();

@@ -1,6 +1,7 @@
 #include "logging/line_sink.hpp"
 
 #include "logging/log_format.hpp"
+#include "posix/thread_name.hpp"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
@@ -58,7 +59,10 @@ struct LineSink::Impl {
   };
 
   explicit Impl(Options o) : options(o) {
-    flusher = std::thread([this] { run_flusher(); });
+    flusher = std::thread([this] {
+      posix::name_this_thread("gh-log-flush");
+      run_flusher();
+    });
   }
 
   ~Impl() {

@@ -16,6 +16,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -415,6 +416,21 @@ TEST_F(SqliteStore, WithoutInlineReadersGetsUseTheReaderThreads) {
   EXPECT_EQ((*got)->key, "r");
   EXPECT_EQ(store.statistics().read_transactions, 0u);
   EXPECT_EQ(store.statistics().inline_reads, 0u);
+}
+
+// `top -H` and gdb tell the store's threads apart: the writer, the readers, the checkpointer.
+TEST_F(SqliteStore, ItsThreadsAreNamed) {
+  SqliteUserSessionStore store({.path = path_, .partition = "app", .reader_threads = 2});
+  std::multiset<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.insert(name);
+  }
+  EXPECT_EQ(names.count("gh-sqlite-write"), 1u);
+  EXPECT_EQ(names.count("gh-sqlite-read"), 2u);
+  EXPECT_EQ(names.count("gh-sqlite-ckpt"), 1u);
 }
 
 TEST_F(SqliteStore, PartitionsOfOneDatabaseShareOneWriter) {

@@ -1,5 +1,6 @@
 #include "stores/postgres/postgres_database.hpp"
 
+#include "posix/thread_name.hpp"
 #include "stores/postgres/postgres_schema.hpp"
 
 #include <spdlog/spdlog.h>
@@ -49,7 +50,10 @@ PostgresSessionDatabase::PostgresSessionDatabase(PostgresStoreOptions options)
   auto first = std::make_shared<postgres::Connection>(io_);
   std::string error;
   if (first->adopt(std::move(c), error)) pool_->add(std::move(first));
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    posix::name_this_thread("gh-postgres");
+    io_.run();
+  });
 }
 
 PostgresSessionDatabase::~PostgresSessionDatabase() {

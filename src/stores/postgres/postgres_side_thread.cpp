@@ -1,5 +1,7 @@
 #include "stores/postgres/postgres_side_thread.hpp"
 
+#include "posix/thread_name.hpp"
+
 namespace gatehouse::postgres {
 
 SideThread::SideThread(std::chrono::milliseconds grace)
@@ -35,6 +37,7 @@ void SideThread::abandon() {
 }
 
 void SideThread::loop(std::shared_ptr<State> state) {
+  posix::name_this_thread("gh-pg-side");
   std::unique_lock lock(state->mutex);
   for (;;) {
     state->changed.wait(lock, [&] { return state->stopping || !state->queue.empty(); });

@@ -1,5 +1,6 @@
 #include "stores/redis/redis_engine.hpp"
 
+#include "posix/thread_name.hpp"
 #include "stores/redis/redis_layout.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -35,7 +36,10 @@ RedisSessionEngine::RedisSessionEngine(redis::RedisUrl url, std::string prefix,
   }
   core_ = std::make_shared<redis::Core>(std::move(url), timeout);
   // The thread keeps the Core alive until its run() returns, whoever lets the engine go.
-  thread_ = std::thread([core = core_] { core->io().run(); });
+  thread_ = std::thread([core = core_] {
+    posix::name_this_thread("gh-redis");
+    core->io().run();
+  });
   core_->start();
   try {
     wait_until_reachable(*core_, timeout_);

@@ -11,10 +11,12 @@ namespace gatehouse {
 
 SqliteSessionDatabase::SqliteSessionDatabase(SqliteDatabaseOptions options)
     : options_(std::move(options)),
-      checkpointer_(sqlite::Workers::Policy::read, 1, 1, [this] { return open_checkpointer(); }),
-      writer_(sqlite::Workers::Policy::write, 1, options_.max_writes_per_commit,
+      checkpointer_("gh-sqlite-ckpt", sqlite::Workers::Policy::read, 1, 1,
+                    [this] { return open_checkpointer(); }),
+      writer_("gh-sqlite-write", sqlite::Workers::Policy::write, 1, options_.max_writes_per_commit,
               [this] { return open_writer(); }),
-      readers_(sqlite::Workers::Policy::read, std::max<std::size_t>(1, options_.reader_threads), 16,
+      readers_("gh-sqlite-read", sqlite::Workers::Policy::read,
+               std::max<std::size_t>(1, options_.reader_threads), 16,
                [this] { return open_reader(busy_timeout()); }),
       // Never waiting for a lock: the thread using one has other requests to serve.
       inline_readers_(options_.inline_readers, [this] { return open_reader(0); }),

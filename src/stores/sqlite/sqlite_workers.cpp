@@ -1,18 +1,23 @@
 #include "stores/sqlite/sqlite_workers.hpp"
 
+#include "posix/thread_name.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
 
 namespace gatehouse::sqlite {
 
-Workers::Workers(Policy policy, std::size_t threads, std::size_t max_group, ConnectionFactory open)
+Workers::Workers(const char* name, Policy policy, std::size_t threads, std::size_t max_group,
+                 ConnectionFactory open)
     : policy_(policy), max_group_(std::max<std::size_t>(1, max_group)), thread_count_(threads) {
   // Connections are opened here, on the constructing thread, so open errors reach the caller.
   std::vector<std::unique_ptr<Connection>> connections;
   for (std::size_t i = 0; i < threads; ++i) connections.push_back(open());
-  for (auto& c : connections)
+  for (auto& c : connections) {
     threads_.emplace_back([this, c = std::move(c)]() mutable { run(std::move(c)); });
+    posix::name_thread(threads_.back().native_handle(), name);
+  }
 }
 
 Workers::~Workers() {

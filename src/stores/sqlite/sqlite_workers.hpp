@@ -54,7 +54,9 @@ class Workers {
   enum class Policy { read, write };
   using ConnectionFactory = std::function<std::unique_ptr<Connection>()>;
 
-  Workers(Policy policy, std::size_t threads, std::size_t max_group, ConnectionFactory open);
+  // `name`: the threads' name (at most 15 bytes), as `top -H` and gdb show them.
+  Workers(const char* name, Policy policy, std::size_t threads, std::size_t max_group,
+          ConnectionFactory open);
   ~Workers();  // runs what is queued, then joins
 
   void submit(std::unique_ptr<Job> job);
