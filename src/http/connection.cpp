@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <type_traits>
 
 namespace gatehouse::http::detail {
 namespace {
@@ -52,6 +53,28 @@ asio::awaitable<bool> write_in_two(Stream& stream, const bhttp::response<Body>& 
                                    asio::const_buffer body, std::string& head) {
   render_head(m, head);
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), body};
+  auto [ec, n] = co_await asio::async_write(stream, buffers, kAwait);
+  co_return !ec;
+}
+
+// Writes a rendered head and its body, bounded by the write timeout. On a plain connection what
+// the kernel takes at once is written first, without waiting: a response that fits the socket's
+// send buffer (nearly all of them) costs one send(), no timer armed and no suspension.
+template <class Stream>
+asio::awaitable<bool> write_head_and_body(Stream& stream, std::array<asio::const_buffer, 2> buffers,
+                                          const ServerOptions& options) {
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    boost::system::error_code ec;
+    std::size_t n = stream.socket().write_some(buffers, ec);  // the socket is non-blocking
+    if (ec && ec != asio::error::would_block) co_return false;
+    for (auto& b : buffers) {
+      const std::size_t taken = std::min(n, b.size());
+      b += taken;
+      n -= taken;
+    }
+    if (buffers[0].size() == 0 && buffers[1].size() == 0) co_return true;
+  }
+  beast::get_lowest_layer(stream).expires_after(options.write_timeout);
   auto [ec, n] = co_await asio::async_write(stream, buffers, kAwait);
   co_return !ec;
 }
@@ -145,9 +168,12 @@ asio::awaitable<void> refuse(Stream& stream, beast::flat_buffer& buffer,
 
 // Reads until the parser has a checked head (true), or answers a refused head or gives up on a
 // silent peer (false: close). Not Beast's async_read_header: feed_head must see the raw bytes.
+// The read timeout is armed only when the head is not already in `buffer` (a keep-alive request
+// usually arrives whole in the idle read): a timer set per request costs more than the parse.
 template <class Stream>
 asio::awaitable<bool> read_head(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
                                 const ServerOptions& options, const ParseLimits& limits) {
+  bool armed = false;
   for (std::size_t consumed = 0;;) {
     const auto data = buffer.data();
     const auto step =
@@ -164,6 +190,10 @@ asio::awaitable<bool> read_head(Stream& stream, beast::flat_buffer& buffer, Requ
       RequestError too_large{431, "request header too large"};
       co_await refuse(stream, buffer, options, std::move(too_large));
       co_return false;
+    }
+    if (!armed) {  // one deadline for the rest of the head, against slow senders
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      armed = true;
     }
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(room), kAwait);
     if (ec) co_return false;  // closed, reset, timed out or shut down mid-head: nobody to answer
@@ -192,7 +222,6 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
       buffer.commit(n);
     }
 
-    tcp_layer.expires_after(options.read_timeout);  // the whole head, against slow senders
     RequestParser parser;
     configure(parser, limits);
     if (!co_await read_head(stream, buffer, parser, options, limits)) co_return;
@@ -223,6 +252,7 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
       if (parser.get().version() == 11 &&
           iequals(parser.get()[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+        tcp_layer.expires_after(options.write_timeout);
         if (!co_await write_in_two(stream, go_on, {}, head)) co_return;
       }
       tcp_layer.expires_after(options.read_timeout);
@@ -236,7 +266,7 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
       }
     }
 
-    tcp_layer.expires_never();  // the handler bounds its own work
+    // The handler bounds its own work; no stream operation is pending while it runs.
     request.body = std::move(parser.get().body());
     Response response = co_await call_handler(s.handler, request);
     const int status = response.status < 100 || response.status > 599 ? 500 : response.status;
@@ -244,14 +274,12 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
                               .head = request.method == "HEAD",
                               .keep_alive = request.keep_alive && !s.stopping,
                               .request_id = request.request_id};
-    tcp_layer.expires_after(options.write_timeout);
     bool written = false;
     if (render_response_head(response, ctx, head)) {  // the common answer: no Beast message
-      const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                                      response_body(response, ctx)};
-      auto [ec, n] = co_await asio::async_write(stream, buffers, kAwait);
-      written = !ec;
+      written = co_await write_head_and_body(
+          stream, {asio::buffer(head), response_body(response, ctx)}, options);
     } else {
+      tcp_layer.expires_after(options.write_timeout);
       auto prepared = prepare_response(std::move(response), ctx);
       written = co_await write(stream, prepared, head);
     }
@@ -273,6 +301,10 @@ asio::awaitable<void> serve_plain(ServerStateBase& s, ConnectionSlot& slot, tcp:
                                   const std::string& remote) {
   beast::tcp_stream stream(std::move(socket));
   CloseHook hook(slot, stream);
+  // For write_head_and_body's first attempt; asynchronous operations are not affected.
+  boost::system::error_code failed;
+  stream.socket().non_blocking(true, failed);
+  if (failed) co_return;
   co_await serve_requests(s, slot, stream, remote);
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
