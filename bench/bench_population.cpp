@@ -11,6 +11,14 @@
 
 namespace gatehouse::bench {
 
+std::size_t ticket_bytes() {
+  static const std::size_t bytes = [] {
+    const char* env = std::getenv("GATEHOUSE_BENCH_TICKET_BYTES");
+    return env ? std::stoul(env) : std::size_t{2048};
+  }();
+  return bytes;
+}
+
 UserSession session_at(std::uint64_t i, Timestamp now) {
   UserSession s;
   s.key = "key-" + std::to_string(i);
@@ -18,7 +26,7 @@ UserSession session_at(std::uint64_t i, Timestamp now) {
   s.session_id = "sid-" + std::to_string(i);
   s.created = s.renewed = now;
   s.expires = now + std::chrono::hours(24 * 365 * 10);  // alive for as long as the data is kept
-  s.ticket.assign(ticket_bytes, static_cast<char>('A' + i % 26));
+  s.ticket.assign(ticket_bytes(), static_cast<char>('A' + i % 26));
   return s;
 }
 
@@ -62,8 +70,9 @@ std::string populated_database(std::size_t count) {
   const char* dir_env = std::getenv("GATEHOUSE_BENCH_DIR");
   std::filesystem::path dir = dir_env ? dir_env : "bench-data";
   std::filesystem::create_directories(dir);
+  const std::string tickets = ticket_bytes() == 2048 ? "" : "-t" + std::to_string(ticket_bytes());
   const auto path = (dir / ("sessions-v" + std::to_string(sqlite_schema_version) + "b-" +
-                            std::to_string(count) + ".db"))
+                            std::to_string(count) + tickets + ".db"))
                         .string();
   const auto done_marker = path + ".complete";
   if (std::filesystem::exists(done_marker)) return path;

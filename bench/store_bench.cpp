@@ -28,7 +28,9 @@ namespace {
 
 constexpr std::size_t batch = 1000;
 constexpr std::size_t concurrency = 32;
-constexpr std::size_t cleanup_rows = 20000;
+// Expired sessions a cleanup iteration removes, beside the N live ones: with
+// GATEHOUSE_BENCH_CLEANUP_ROWS=500000 and GATEHOUSE_BENCH_SIZES=500000, 500k expired among 1M.
+static std::size_t cleanup_rows = 20000;  // GATEHOUSE_BENCH_CLEANUP_ROWS
 static std::size_t cleanup_batch = 1000;  // GATEHOUSE_BENCH_CLEANUP_BATCH
 
 std::atomic<std::uint64_t> next_key{std::random_device{}() * 1000000000ULL + 1000000000000ULL};
@@ -450,6 +452,8 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   if (const char* b = std::getenv("GATEHOUSE_BENCH_CLEANUP_BATCH"))
     gatehouse::bench::cleanup_batch = std::stoul(b);
+  if (const char* rows = std::getenv("GATEHOUSE_BENCH_CLEANUP_ROWS"))
+    gatehouse::bench::cleanup_rows = std::stoul(rows);
   gatehouse::bench::register_all();
   gatehouse::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
