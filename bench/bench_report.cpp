@@ -21,8 +21,11 @@ void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
     const auto base = name.substr(0, name.find("/real_time"));
     if (auto it = run.counters.find("items_per_second"); it != run.counters.end())
       rate_[base] = it->second.value;
-    if (auto it = run.counters.find("p99_ms"); it != run.counters.end())
-      p99_ms_[base] = it->second.value;
+    if (auto it = run.counters.find("p99_ms"); it != run.counters.end()) {
+      // The worst repetition's: a target met only on average is not met.
+      auto [slot, fresh] = p99_ms_.try_emplace(base, it->second.value);
+      if (!fresh) slot->second = std::max(slot->second, it->second.value);
+    }
   }
 }
 
@@ -72,8 +75,9 @@ void RatioReporter::Finalize() {
                   base, ours / base, ">=1.0", ours / base >= 1.0 ? "ok" : "MISSED");
   }
   for (const auto& [name, p99] : p99_ms_)
-    std::printf("%-40s %8s %11.2f ms %14s %8s %8s %s\n", ("p99 of gets during " + name).c_str(), "",
-                p99, "", "", "<=5ms", p99 <= 5.0 ? "ok" : "MISSED");
+    std::printf("%-40s %8s %11.2f ms %14s %8s %8s %s\n",
+                ("worst p99 of gets during " + name).c_str(), "", p99, "", "", "<=5ms",
+                p99 <= 5.0 ? "ok" : "MISSED");
   ConsoleReporter::Finalize();
 }
 
