@@ -47,16 +47,6 @@ void observe(const ServerOptions& options, const Request* request, int status,
         .request = request, .status = status, .duration = SteadyClock::now() - started});
 }
 
-// `head`: the connection's buffer for the rendered head (its capacity stays for the next one).
-template <class Body, class Stream>
-asio::awaitable<bool> write_in_two(Stream& stream, const bhttp::response<Body>& m,
-                                   asio::const_buffer body, std::string& head) {
-  render_head(m, head);
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), body};
-  auto [ec, n] = co_await asio::async_write(stream, buffers, kAwait);
-  co_return !ec;
-}
-
 // Writes a rendered head and its body, bounded by the write timeout. On a plain connection what
 // the kernel takes at once is written first, without waiting: a response that fits the socket's
 // send buffer (nearly all of them) costs one send(), no timer armed and no suspension.
@@ -79,19 +69,32 @@ asio::awaitable<bool> write_head_and_body(Stream& stream, std::array<asio::const
   co_return !ec;
 }
 
+// `head`: the connection's buffer for the rendered head (its capacity stays for the next one).
+template <class Body, class Stream>
+asio::awaitable<bool> write_in_two(Stream& stream, const bhttp::response<Body>& m,
+                                   asio::const_buffer body, std::string& head,
+                                   const ServerOptions& options) {
+  render_head(m, head);
+  co_return co_await write_head_and_body(stream, {asio::buffer(head), body}, options);
+}
+
+// Every response is bounded by the write timeout.
 template <class Stream>
-asio::awaitable<bool> write(Stream& stream, PreparedResponse& res, std::string& head) {
+asio::awaitable<bool> write(Stream& stream, PreparedResponse& res, std::string& head,
+                            const ServerOptions& options) {
   if (auto* s = std::get_if<0>(&res))
-    co_return co_await write_in_two(stream, *s, asio::buffer(s->body()), head);
-  if (auto* e = std::get_if<1>(&res)) co_return co_await write_in_two(stream, *e, {}, head);
+    co_return co_await write_in_two(stream, *s, asio::buffer(s->body()), head, options);
+  if (auto* e = std::get_if<1>(&res))
+    co_return co_await write_in_two(stream, *e, {}, head, options);
   if (auto* f = std::get_if<2>(&res)) {
+    beast::get_lowest_layer(stream).expires_after(options.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, *f, kAwait);  // the file in chunks
     co_return !ec;
   }
   auto& shared = std::get<3>(res);
   const auto& body = shared.body();
   co_return co_await write_in_two(stream, shared, body ? asio::buffer(*body) : asio::const_buffer{},
-                                  head);
+                                  head, options);
 }
 
 asio::awaitable<Response> call_handler(const Handler& handler, Request& request) {
@@ -150,9 +153,8 @@ asio::awaitable<void> refuse(Stream& stream, beast::flat_buffer& buffer,
   const int status = error.status;
   auto res = prepare_error(error.status, std::move(error.reason));
   if (request) std::visit([request](auto& m) { m.set("X-Request-Id", request->request_id); }, res);
-  beast::get_lowest_layer(stream).expires_after(options.write_timeout);
   std::string head;
-  const bool written = co_await write(stream, res, head);
+  const bool written = co_await write(stream, res, head, options);
   observe(options, request, written ? status : 0, started);
   if (!written) co_return;
   boost::system::error_code ignored;
@@ -252,8 +254,7 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
       if (parser.get().version() == 11 &&
           iequals(parser.get()[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
-        tcp_layer.expires_after(options.write_timeout);
-        if (!co_await write_in_two(stream, go_on, {}, head)) co_return;
+        if (!co_await write_in_two(stream, go_on, {}, head, options)) co_return;
       }
       tcp_layer.expires_after(options.read_timeout);
       auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
@@ -279,9 +280,8 @@ asio::awaitable<void> serve_requests(ServerStateBase& s, ConnectionSlot& slot, S
       written = co_await write_head_and_body(
           stream, {asio::buffer(head), response_body(response, ctx)}, options);
     } else {
-      tcp_layer.expires_after(options.write_timeout);
       auto prepared = prepare_response(std::move(response), ctx);
-      written = co_await write(stream, prepared, head);
+      written = co_await write(stream, prepared, head, options);
     }
     observe(options, &request, written ? status : 0, started);
     if (!written || !ctx.keep_alive) co_return;
